@@ -1,0 +1,6 @@
+"""Soepel ETL: follows young people from mbo entree and level 2 into work.
+
+The package never imports Airflow: the scheduler is a guest, the DAGs in ``dags/`` are its door.
+"""
+
+__version__ = "0.1.0"

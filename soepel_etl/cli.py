@@ -1,0 +1,68 @@
+"""The ``soepel-etl`` console command: parses arguments, calls pipeline functions, prints summaries."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .identity.pseudonyms import PseudonymKeyError
+from .privacy import scrub
+from .reference import ReferenceError
+from .warehouse.transaction import WarehouseBusy
+
+
+def _run(args) -> int:
+    from . import pipeline
+    from .settings import Settings
+
+    settings = Settings.resolve(landing=args.landing, warehouse=args.warehouse, reference=args.reference,
+                                reference_date=args.reference_date)
+    summary = pipeline.run(settings)
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def _generate(args) -> int:
+    from .synthetic import generate
+
+    summary = generate(Path(args.out), persons=args.persons, seed=args.seed)
+    print(json.dumps(summary, indent=1, default=str))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="soepel-etl", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="load new files from the landing zone, then rebuild core tables and marts")
+    run.add_argument("--landing", required=True, help="the landing zone (read only)")
+    run.add_argument("--warehouse", required=True, help="the warehouse folder")
+    run.add_argument("--reference", help="reference folder (default: $SOEPEL_REFERENCE_DIR, else the shipped one)")
+    run.add_argument("--reference-date", help="YYYY-MM-DD; default: the latest delivery date in the landing zone")
+    run.set_defaults(func=_run)
+
+    gen = sub.add_parser("generate", help="write a synthetic landing zone")
+    gen.add_argument("--out", required=True)
+    gen.add_argument("--persons", type=int, default=5000)
+    gen.add_argument("--seed", type=int, default=20240401)
+    gen.set_defaults(func=_generate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    logging.getLogger("soepel_etl").addHandler(handler)
+    try:
+        return args.func(args)
+    except (PseudonymKeyError, ReferenceError, WarehouseBusy, FileNotFoundError, ValueError) as exc:
+        print(f"soepel-etl: {scrub(str(exc))}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""Ingest: one delivered file → staged rows, quarantined rows and one row of ``_meta/loads``.
+
+``ingest_landing`` takes every file in the landing zone that is not loaded yet, in the order of
+extracts.md (delivery date, then file name), and writes into a :class:`Transaction`; nothing is
+visible in the warehouse until the caller commits. The landing zone is only ever read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from ..identity.pseudonyms import PseudonymKey
+from ..models.current import current_sql, valid_consent_sql
+from ..privacy import scrub
+from ..reference import reference_sql
+from ..warehouse.loads import LoadRecord, read_loads
+from ..warehouse.transaction import Transaction
+from .contracts import SOURCES, Source
+from .filenames import BadName, DeliveryName, parse_delivery_name
+from .reader import Unreadable, read_delivery
+from .rows import checked_sql
+from .staging import quarantine_select, staging_select
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Delivery:
+    path: Path
+    folder: str | None
+    sha256: str
+    name: DeliveryName | None = None
+    bad_name: str | None = None
+
+    @property
+    def file_name(self) -> str:
+        return self.path.name
+
+    @property
+    def load_id(self) -> str:
+        stem = self.path.stem if self.name else "".join(ch if ch.isalnum() else "_" for ch in self.path.name)
+        return f"{stem}-{self.sha256[:12]}"
+
+
+@dataclass
+class IngestResult:
+    records: list[LoadRecord] = field(default_factory=list)
+    skipped: int = 0   # files seen in an earlier run
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def discover(landing: Path) -> list[Delivery]:
+    """Every file under the landing zone, valid names first in delivery order, then the rest by path."""
+    deliveries = []
+    for path in sorted(p for p in Path(landing).rglob("*") if p.is_file()):
+        rel = path.relative_to(landing)
+        folder = str(rel.parent) if rel.parent != Path(".") else None
+        d = Delivery(path=path, folder=folder, sha256=sha256_of(path))
+        try:
+            if folder is None:
+                raise BadName("file lies in the landing zone's root, not in a source folder")
+            d.name = parse_delivery_name(path, folder)
+        except BadName as exc:
+            d.bad_name = str(exc)
+        deliveries.append(d)
+    good = sorted((d for d in deliveries if d.name), key=lambda d: d.name.sort_key)
+    bad = [d for d in deliveries if not d.name]
+    return good + bad
+
+
+def latest_delivery_date(landing: Path) -> dt.date | None:
+    dates = []
+    for path in Path(landing).rglob("*"):
+        if path.is_file():
+            try:
+                dates.append(parse_delivery_name(path, path.parent.name).delivery_date)
+            except BadName:
+                pass
+    return max(dates) if dates else None
+
+
+def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "3GB", "temp_directory": str(workdir / "duckdb_tmp"),
+                                 "preserve_insertion_order": True})
+    return con
+
+
+def _copy(con, query: str, path: Path, params: dict) -> None:
+    con.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)", params)
+
+
+def _unknown_codes(con, source: Source, reference_dir: Path) -> str | None:
+    checks = []
+    if source.name == "onderwijs":
+        checks = [("woongemeente", "gemeenten", "gemeente_code"), ("brin", "instellingen", "brin")]
+    notes = []
+    for column, ref, ref_col in checks:
+        n = con.execute(
+            f"SELECT count(DISTINCT upper(p_{column})) FROM checked WHERE len(reasons) = 0 AND NOT is_duplicate "
+            f"AND upper(p_{column}) NOT IN (SELECT upper({ref_col}) FROM {reference_sql(reference_dir, ref)} "
+            f"WHERE {ref_col} IS NOT NULL)"
+        ).fetchone()[0]
+        if n:
+            notes.append(f"{column}: {n} code(s) not in the reference")
+    return "; ".join(notes) or None
+
+
+def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: Path, loaded_at: dt.datetime) -> LoadRecord:
+    assert d.name is not None
+    source = SOURCES[d.name.source]
+    record = LoadRecord(load_id=d.load_id, file_name=d.file_name, source=source.name, sender=d.name.sender,
+                        delivery_date=d.name.delivery_date, sha256=d.sha256, outcome="loaded",
+                        loaded_at=loaded_at, run_id=tx.run_id)
+    workdir = tx.path_for(f"work/{d.load_id}")
+    workdir.mkdir(parents=True, exist_ok=True)
+    con = _connect(workdir)
+    try:
+        read = read_delivery(con, d.path, d.name.extension, workdir)
+        record.encoding, record.delimiter, record.rows_read = read.encoding, read.delimiter, read.rows_read
+        present = set(read.columns)
+        missing = [c for c in source.required_columns if c not in present]
+        if not present & {"bsn", "onderwijsnummer"}:
+            missing.insert(0, "bsn or onderwijsnummer")
+        if missing:
+            raise Unreadable(f"required column(s) missing: {', '.join(missing)}")
+        known = {c.name for c in source.columns}
+        extra = [c for c in read.columns if c not in known]
+        record.extra_columns = scrub(", ".join(extra)) or None
+
+        con.execute(checked_sql(source, present, d.name.delivery_date, read.table))
+        params = {"load_id": d.load_id, "file_name": d.file_name, "sender": d.name.sender,
+                  "delivery_date": d.name.delivery_date, "source": source.name}
+        ipad, opad = key.pads()
+        good = "FROM checked WHERE NOT is_duplicate AND len(reasons) = 0 ORDER BY line_number"
+        staged = f"staging/{source.name}/{d.load_id}.parquet"
+        _copy(con, f"SELECT {staging_select(source)} {good}", tx.add_file(staged),
+              {k: v for k, v in params.items() if k != "source"} | {"ipad": ipad, "opad": opad})
+        record.staged_relpath = staged
+
+        counts = con.execute(
+            "SELECT count(*) FILTER (WHERE is_duplicate), "
+            "count(*) FILTER (WHERE NOT is_duplicate AND len(reasons) > 0), "
+            "count(*) FILTER (WHERE NOT is_duplicate AND len(reasons) = 0) FROM checked"
+        ).fetchone()
+        record.rows_duplicate, quarantined, record.rows_loaded = (int(x) for x in counts)
+        if read.malformed:
+            con.execute("CREATE TEMP TABLE malformed(line_number BIGINT, reason VARCHAR)")
+            con.executemany("INSERT INTO malformed VALUES (?, ?)",
+                            [(line, f"malformed_row:{err}") for line, err in read.malformed])
+        record.rows_quarantined = quarantined + len(read.malformed)
+        if record.rows_quarantined:
+            q = f"SELECT {quarantine_select(source)} FROM checked WHERE NOT is_duplicate AND len(reasons) > 0"
+            if read.malformed:
+                nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {c.name}" for c in source.columns)
+                q += (f" UNION ALL BY NAME SELECT $load_id AS load_id, $file_name AS file_name, $source AS source, "
+                      f"line_number, [reason] AS reasons, reason, {nulls} FROM malformed")
+            _copy(con, f"SELECT * FROM ({q}) ORDER BY line_number",
+                  tx.add_file(f"quarantine/{source.name}/{d.load_id}.parquet"),
+                  {k: params[k] for k in ("load_id", "file_name", "source")})
+        record.unknown_codes = _unknown_codes(con, source, reference_dir)
+    except Unreadable as exc:
+        record.outcome, record.reason = "rejected", scrub(str(exc))
+        record.rows_loaded = record.rows_quarantined = record.rows_duplicate = 0
+        record.staged_relpath = None
+        tx.discard(f"staging/{source.name}/{d.load_id}.parquet")
+        tx.discard(f"quarantine/{source.name}/{d.load_id}.parquet")
+    finally:
+        con.close()
+    return record
+
+
+def exclude_without_consent(records: list[LoadRecord], tx: Transaction, reference_date: dt.date) -> None:
+    """Drop interventies rows of persons without valid consent for that pilot, counting them per file.
+
+    Judged once per run, after every file of the run is staged, against the current participant
+    register (earlier runs and this one) at the run's reference date.
+    """
+    files = [r for r in records if r.source == "interventies" and r.outcome == "loaded" and r.staged_relpath]
+    if not files:
+        return
+    register = [str(p) for p in (tx.root / "staging/deelnemers").glob("*.parquet")]
+    register += [str(tx.tmp / r.staged_relpath) for r in records
+                 if r.source == "deelnemers" and r.outcome == "loaded" and r.staged_relpath]
+    con = duckdb.connect()
+    try:
+        if register:
+            con.execute(f"CREATE TEMP VIEW deelnemers AS SELECT * FROM read_parquet({register!r}, union_by_name=true)")
+            current = f"({current_sql('deelnemers', 'deelnemers')})"
+            con.execute(f"CREATE TEMP TABLE consent AS {valid_consent_sql(current, reference_date)}")
+        else:
+            con.execute("CREATE TEMP TABLE consent (person_key VARCHAR, pilot_code VARCHAR, participation_type VARCHAR)")
+        for r in files:
+            path = tx.tmp / r.staged_relpath
+            kept_path = path.with_suffix(".consented.parquet")
+            con.execute(
+                f"COPY (SELECT s.* FROM read_parquet('{path}') s SEMI JOIN consent c "
+                f"ON s.person_key = c.person_key AND s.pilot_code = c.pilot_code ORDER BY s.line_number) "
+                f"TO '{kept_path}' (FORMAT parquet, COMPRESSION zstd)"
+            )
+            kept = con.execute(f"SELECT count(*) FROM read_parquet('{kept_path}')").fetchone()[0]
+            kept_path.replace(path)
+            r.rows_excluded = r.rows_loaded - int(kept)
+            r.rows_loaded = int(kept)
+    finally:
+        con.close()
+
+
+def ingest_landing(landing: Path, tx: Transaction, key: PseudonymKey, reference_dir: Path,
+                   reference_date: dt.date) -> IngestResult:
+    result = IngestResult()
+    previous = read_loads(tx.root).to_pylist()
+    seen = {(r["file_name"], r["sha256"]) for r in previous}
+    loaded_shas = {r["sha256"] for r in previous if r["outcome"] == "loaded"}
+    loaded_at = dt.datetime.now(dt.timezone.utc)
+    for d in discover(landing):
+        if (d.file_name, d.sha256) in seen:
+            result.skipped += 1
+            continue
+        seen.add((d.file_name, d.sha256))
+        if d.name is None:
+            rec = LoadRecord(load_id=d.load_id, file_name=d.file_name, source=None, sender=None, delivery_date=None,
+                             sha256=d.sha256, outcome="rejected", reason=scrub(d.bad_name or ""),
+                             loaded_at=loaded_at, run_id=tx.run_id)
+        elif d.sha256 in loaded_shas:
+            rec = LoadRecord(load_id=d.load_id, file_name=d.file_name, source=d.name.source, sender=d.name.sender,
+                             delivery_date=d.name.delivery_date, sha256=d.sha256, outcome="duplicate_file",
+                             reason="same bytes (SHA-256) as a file already loaded", loaded_at=loaded_at,
+                             run_id=tx.run_id)
+        else:
+            rec = ingest_file(d, tx, key, reference_dir, loaded_at)
+            if rec.outcome == "loaded":
+                loaded_shas.add(d.sha256)
+        log.info("%s: %s%s", rec.file_name, rec.outcome, f" ({rec.reason})" if rec.reason else "")
+        result.records.append(rec)
+    exclude_without_consent(result.records, tx, reference_date)
+    return result

@@ -1,0 +1,155 @@
+"""Row checks and typing, as SQL generated from the source contract.
+
+One query turns the reader's text table into ``checked``: per row the parsed values, the chosen
+identifier, the list of reasons the row fails (empty when it is good), and whether it is an exact
+duplicate of an earlier row. The rules are those of extracts.md, "Bad input"; every reason is a
+stable code ``<rule>:<column>`` documented in docs/ingest.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..identity.identifiers import bsn_valid_sql, normalised_sql, onderwijsnummer_valid_sql
+from .contracts import Column, Source
+
+MIN_AGE, MAX_AGE = 12, 40
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def value_sql(column: Column, present: set[str]) -> str:
+    """The trimmed delivered text; NULL for empty, the literal NULL, or a column not delivered."""
+    if column.name not in present:
+        return "CAST(NULL AS VARCHAR)"
+    trimmed = f"trim({_q(column.name)})"
+    return f"(CASE WHEN {trimmed} IN ('', 'NULL') THEN NULL ELSE {trimmed} END)"
+
+
+def parsed_sql(column: Column, v: str) -> str:
+    """The typed value, NULL when missing or unparseable (domain checks come separately)."""
+    if column.kind == "date":
+        return (
+            f"(CASE WHEN regexp_full_match({v}, '[0-9]{{1,2}}-[0-9]{{1,2}}-[0-9]{{4}}') "
+            f"THEN CAST(try_strptime({v}, '%d-%m-%Y') AS DATE) "
+            f"WHEN regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
+            f"THEN CAST(try_strptime({v}, '%Y-%m-%d') AS DATE) END)"
+        )
+    if column.kind == "month":
+        return (
+            f"(CASE WHEN regexp_full_match({v}, '[0-9]{{4}}-?(0[1-9]|1[0-2])') "
+            f"THEN substr({v}, 1, 4) || '-' || right({v}, 2) END)"
+        )
+    if column.kind == "integer":
+        return f"(CASE WHEN regexp_full_match({v}, '-?[0-9]{{1,9}}') THEN CAST({v} AS BIGINT) END)"
+    if column.kind == "number":
+        return (
+            f"(CASE WHEN regexp_full_match({v}, '-?[0-9]{{1,15}}([.,][0-9]{{1,15}})?') "
+            f"THEN CAST(replace({v}, ',', '.') AS DOUBLE) END)"
+        )
+    if column.kind == "code":
+        return f"{column.case}({v})"
+    return v
+
+
+def _reasons(source: Source, present: set[str], delivery_date: dt.date) -> list[str]:
+    """SQL expressions, each a reason code or NULL."""
+    out: list[str] = ["CASE WHEN id_type IS NULL THEN 'no_valid_identifier' END"]
+    for c in source.columns:
+        if c.kind == "identifier":
+            continue
+        v, p = f"v_{c.name}", f"p_{c.name}"
+        if c.required:
+            out.append(f"CASE WHEN {v} IS NULL THEN 'missing:{c.name}' END")
+        if c.required_when:
+            other, value = c.required_when
+            out.append(f"CASE WHEN p_{other} = {_lit(value)} AND {v} IS NULL THEN 'missing:{c.name}' END")
+        if c.kind in ("date", "month", "integer", "number"):
+            out.append(f"CASE WHEN {v} IS NOT NULL AND {p} IS NULL THEN 'unparseable:{c.name}' END")
+        if c.kind == "code" and c.domain:
+            domain = ", ".join(_lit(d) for d in c.domain)
+            out.append(f"CASE WHEN {p} NOT IN ({domain}) THEN 'out_of_domain:{c.name}' END")
+        if c.kind == "pattern":
+            out.append(f"CASE WHEN NOT regexp_full_match({v}, {_lit(c.pattern)}) THEN 'out_of_domain:{c.name}' END")
+        if c.minimum is not None:
+            out.append(f"CASE WHEN {p} < {c.minimum} THEN 'out_of_domain:{c.name}' END")
+        if c.maximum is not None:
+            out.append(f"CASE WHEN {p} > {c.maximum} THEN 'out_of_domain:{c.name}' END")
+    for start, end in source.start_end:
+        out.append(f"CASE WHEN p_{end} < p_{start} THEN 'end_before_start:{end}' END")
+    if source.checks_month_after_delivery:
+        month = source.checks_month_after_delivery
+        out.append(f"CASE WHEN p_{month} > '{delivery_date:%Y-%m}' THEN 'after_delivery_month:{month}' END")
+    if source.checks_age:
+        d = delivery_date
+        # age in whole years at the delivery date
+        age = (f"({d.year} - year(p_geboortedatum) - CASE WHEN month(p_geboortedatum) > {d.month} OR "
+               f"(month(p_geboortedatum) = {d.month} AND day(p_geboortedatum) > {d.day}) THEN 1 ELSE 0 END)")
+        out.append(f"CASE WHEN {age} < {MIN_AGE} OR {age} > {MAX_AGE} THEN 'age_out_of_range:geboortedatum' END")
+    return out
+
+
+def _key_part(name: str) -> str:
+    if name == "identifier":
+        return "id_type || ':' || id_value"
+    return f"CAST(p_{name} AS VARCHAR)"
+
+
+def checked_sql(source: Source, present: set[str], delivery_date: dt.date, raw: str = "raw") -> str:
+    """SQL creating the temp table ``checked`` from the reader's table ``raw``."""
+    values = ",\n  ".join(f"{value_sql(c, present)} AS v_{c.name}" for c in source.columns)
+    parsed = ",\n  ".join(
+        f"{parsed_sql(c, 'v_' + c.name)} AS p_{c.name}" for c in source.columns if c.kind != "identifier"
+    )
+    bsn, onr = normalised_sql("v_bsn"), normalised_sql("v_onderwijsnummer")
+    reasons = ",\n    ".join(_reasons(source, present, delivery_date))
+    # duplicates are judged on the values as understood (12,5 equals 12.5; 8-digit BSN equals 9)
+    dedup = ", ".join(
+        f"coalesce(n_{c.name}, v_{c.name})" if c.kind == "identifier"
+        else f"coalesce(CAST(p_{c.name} AS VARCHAR), v_{c.name})"
+        for c in source.columns
+    )
+    key_parts = [_key_part(k) for k in source.record_key]
+    key_complete = " AND ".join(f"({k}) IS NOT NULL" for k in key_parts)
+    key = ", ".join(key_parts)
+    return f"""
+CREATE OR REPLACE TEMP TABLE checked AS
+WITH v AS (
+  SELECT line_number,
+  {values}
+  FROM {raw}
+), p AS (
+  SELECT *,
+  {parsed},
+  {bsn} AS n_bsn,
+  {onr} AS n_onderwijsnummer
+  FROM v
+), ids AS (
+  SELECT *,
+    CASE WHEN {bsn_valid_sql('n_bsn')} THEN 'bsn'
+         WHEN {onderwijsnummer_valid_sql('n_onderwijsnummer')} THEN 'onderwijsnummer' END AS id_type
+  FROM p
+), r AS (
+  SELECT *,
+    CASE id_type WHEN 'bsn' THEN n_bsn WHEN 'onderwijsnummer' THEN n_onderwijsnummer END AS id_value,
+    row_number() OVER (PARTITION BY {dedup} ORDER BY line_number) > 1 AS is_duplicate
+  FROM ids
+), k AS (
+  SELECT *,
+    list_filter([
+    {reasons}
+    ], x -> x IS NOT NULL) AS row_reasons
+  FROM r
+)
+SELECT * EXCLUDE (row_reasons),
+  CASE WHEN NOT is_duplicate AND {key_complete}
+        AND count(*) FILTER (WHERE NOT is_duplicate) OVER (PARTITION BY {key}) > 1
+       THEN list_append(row_reasons, 'conflicting_record_key') ELSE row_reasons END AS reasons
+FROM k
+"""

@@ -1,0 +1,64 @@
+"""Projections of checked rows: what goes to staging (pseudonymised, coarsened) and to quarantine
+(masked). Raw identifiers stop here: neither projection carries a BSN, an onderwijsnummer, a full
+birth date, a full postcode or an employer number.
+"""
+
+from __future__ import annotations
+
+from ..identity.pseudonyms import hmac_sql
+from .contracts import Column, Source
+
+LINEAGE = ("load_id", "file_name", "sender", "delivery_date", "line_number")
+
+
+def _staged_value(c: Column) -> str:
+    p = f"p_{c.name}"
+    if c.name == "geboortedatum":
+        return f"strftime({p}, '%Y-%m')"
+    if c.name == "postcode":
+        return f"substr(v_{c.name}, 1, 4)"
+    if c.name == "werkgever":
+        return hmac_sql(f"'werkgever:' || v_{c.name}")
+    if c.name in ("diploma", "toestemming"):
+        return f"({p} = 'J')"
+    if c.name in ("woongemeente", "brin"):
+        return f"upper({p})"
+    if c.kind == "integer":
+        return f"CAST({p} AS INTEGER)"
+    return p
+
+
+def staging_select(source: Source) -> str:
+    """SELECT list for the good rows of ``checked``; needs the bound parameters of the HMAC and lineage."""
+    cols = [
+        "$load_id AS load_id", "$file_name AS file_name", "$sender AS sender",
+        "CAST($delivery_date AS DATE) AS delivery_date", "CAST(line_number AS BIGINT) AS line_number",
+        f"{hmac_sql("id_type || ':' || id_value")} AS person_key",
+        "id_type AS identifier_type",
+    ]
+    for c in source.columns:
+        if c.kind != "identifier":
+            cols.append(f"{_staged_value(c)} AS {c.staged_as}")
+    return ",\n  ".join(cols)
+
+
+def _masked(c: Column) -> str:
+    v = f"v_{c.name}"
+    if c.kind == "identifier" or c.name == "werkgever":
+        return f"CASE WHEN {v} IS NOT NULL THEN repeat('*', greatest(length({v}) - 3, 0)) || right({v}, 3) END"
+    if c.name == "geboortedatum":
+        # a parsed birth date keeps its month; anything else keeps only its shape
+        return f"coalesce(strftime(p_{c.name}, '%Y-%m'), regexp_replace({v}, '[0-9]', '*', 'g'))"
+    if c.name == "postcode":
+        return (f"CASE WHEN regexp_full_match({v}, '[0-9]{{4}}.*') THEN substr({v}, 1, 4) "
+                f"ELSE regexp_replace({v}, '[0-9]', '*', 'g') END")
+    return v
+
+
+def quarantine_select(source: Source) -> str:
+    cols = [
+        "$load_id AS load_id", "$file_name AS file_name", "$source AS source",
+        "CAST(line_number AS BIGINT) AS line_number", "reasons", "array_to_string(reasons, '; ') AS reason",
+    ]
+    cols += [f"{_masked(c)} AS {c.name}" for c in source.columns]
+    return ",\n  ".join(cols)

@@ -1,0 +1,1 @@
+"""Identifier validation and keyed pseudonyms: the only code that ever sees a BSN."""

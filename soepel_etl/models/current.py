@@ -1,0 +1,42 @@
+"""Current versions of records, and consent: the two rules both ingest and the build need.
+
+- The later ``delivery_date`` wins for a record key; on equal dates the file name that sorts last
+  wins (extracts.md). A file redelivered under the same name is ordered by its load id.
+- A withdrawn enrolment (``mutation`` = ``V``) does not exist (definitions.md).
+- Consent is valid at the reference date when given (``J``), dated on or before it, and not
+  withdrawn on or before it (definitions.md, "Consent and purpose").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+RECORD_KEYS: dict[str, tuple[str, ...]] = {
+    "onderwijs": ("brin", "enrolment_id"),
+    "werk": ("person_key", "employer_key", "month"),
+    "uitkeringen": ("person_key", "benefit_type", "start_date"),
+    "deelnemers": ("person_key", "pilot_code"),
+    "interventies": ("person_key", "pilot_code", "intervention", "start_date"),
+}
+
+
+def current_sql(source: str, relation: str) -> str:
+    """SELECT of the current version of every record of ``source`` in ``relation`` (staging rows)."""
+    key = ", ".join(RECORD_KEYS[source])
+    query = (
+        f"SELECT * FROM {relation} QUALIFY row_number() OVER "
+        f"(PARTITION BY {key} ORDER BY delivery_date DESC, file_name DESC, load_id DESC) = 1"
+    )
+    if source == "onderwijs":
+        query = f"SELECT * FROM ({query}) WHERE mutation IS DISTINCT FROM 'V'"
+    return query
+
+
+def valid_consent_sql(deelnemers_current: str, reference_date: dt.date) -> str:
+    """SELECT person_key, pilot_code, participation_type of participants with valid consent."""
+    ref = f"DATE '{reference_date.isoformat()}'"
+    return (
+        f"SELECT person_key, pilot_code, participation_type FROM {deelnemers_current} "
+        f"WHERE consent AND consent_date <= {ref} "
+        f"AND (consent_withdrawn_date IS NULL OR consent_withdrawn_date > {ref})"
+    )

@@ -1,0 +1,42 @@
+"""Settings as data: where things are and which key to use, each with its documented source.
+
+Precedence, highest first: an explicit argument (CLI option, Airflow param), then the environment
+(``SOEPEL_LANDING_DIR``, ``SOEPEL_WAREHOUSE_DIR``, ``SOEPEL_REFERENCE_DIR``, ``SOEPEL_PSEUDONYM_KEY``),
+then the embedded default (the shipped reference folder; ``./landing`` and ``./warehouse``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .identity.pseudonyms import PseudonymKey
+from .reference import resolve_reference_dir
+
+LANDING_ENV_VAR = "SOEPEL_LANDING_DIR"
+WAREHOUSE_ENV_VAR = "SOEPEL_WAREHOUSE_DIR"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing: Path
+    warehouse: Path
+    reference: Path
+    key: PseudonymKey
+    reference_date: dt.date | None = None   # None: the latest delivery date in the landing zone
+
+    @classmethod
+    def resolve(cls, landing=None, warehouse=None, reference=None, reference_date=None,
+                key: PseudonymKey | None = None, environ=None) -> "Settings":
+        environ = os.environ if environ is None else environ
+        if isinstance(reference_date, str):
+            reference_date = dt.date.fromisoformat(reference_date)
+        return cls(
+            landing=Path(landing or environ.get(LANDING_ENV_VAR) or "landing"),
+            warehouse=Path(warehouse or environ.get(WAREHOUSE_ENV_VAR) or "warehouse"),
+            reference=resolve_reference_dir(reference, environ),
+            key=key or PseudonymKey.from_environment(environ),
+            reference_date=reference_date,
+        )

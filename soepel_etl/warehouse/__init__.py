@@ -1,0 +1,1 @@
+"""Warehouse storage: atomic publishing of tables and files, the run lock, the loads manifest."""

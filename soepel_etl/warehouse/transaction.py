@@ -1,0 +1,202 @@
+"""All-or-nothing runs over a folder of Parquet files.
+
+A run writes everything it produces under ``<warehouse>/.tmp/<run_id>/``, mirroring the final
+layout. :meth:`Transaction.commit` then writes a journal (the list of moves) with an atomic rename,
+applies the moves, and deletes the journal. A run that dies before the journal exists leaves the
+warehouse untouched (its temporary folder is swept by the next run); a run that dies after it is
+rolled forward by the next run, because every move in the journal is idempotent. Readers therefore
+see either the previous state or the new one, never a mix that lasts.
+
+One run at a time: an exclusive ``flock`` on ``<warehouse>/.lock`` is held for the whole run; a
+second run refuses at once with :class:`WarehouseBusy` rather than waiting in silence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import fcntl
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TMP_DIR = ".tmp"
+TRASH_DIR = ".trash"
+JOURNAL = "_meta/commit-journal.json"
+LOCK = ".lock"
+# Owner-only: the warehouse holds pseudonymised personal data.
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+class WarehouseBusy(RuntimeError):
+    """Another run holds the warehouse lock."""
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def ensure_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    return path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a small file so that readers see the old or the new content, never half."""
+    ensure_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+@dataclass
+class _Move:
+    kind: str       # "add_file": put one file in place; "replace_dir": swap a whole table folder
+    relpath: str
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "relpath": self.relpath}
+
+
+@dataclass
+class Transaction:
+    root: Path
+    run_id: str
+    _moves: list[_Move] = field(default_factory=list)
+    _lock_fd: int | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+    @classmethod
+    def begin(cls, root: Path) -> "Transaction":
+        root = ensure_dir(Path(root))
+        os.chmod(root, DIR_MODE)
+        run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+        tx = cls(root=root, run_id=run_id)
+        tx._acquire_lock()
+        try:
+            recover(root)
+            ensure_dir(tx.tmp)
+        except BaseException:
+            tx._release_lock()
+            raise
+        return tx
+
+    def _acquire_lock(self) -> None:
+        fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise WarehouseBusy(
+                    f"another soepel-etl run is using the warehouse {self.root} "
+                    "(it holds .lock); wait for it to finish and try again"
+                ) from None
+            raise
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} run {self.run_id}\n".encode())
+        self._lock_fd = fd
+
+    def _release_lock(self) -> None:
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    @property
+    def tmp(self) -> Path:
+        return self.root / TMP_DIR / self.run_id
+
+    # -- what the run produces ----------------------------------------------------------------
+    def path_for(self, relpath: str) -> Path:
+        """Where to write the new version of ``relpath`` (file or table folder) during the run."""
+        target = self.tmp / relpath
+        ensure_dir(target.parent)
+        return target
+
+    def add_file(self, relpath: str) -> Path:
+        """A new file (a staged delivery, a quarantine part, a manifest part) to appear at commit."""
+        self._moves.append(_Move("add_file", relpath))
+        return self.path_for(relpath)
+
+    def replace_table(self, relpath: str) -> Path:
+        """A table folder that replaces the current one as a whole at commit."""
+        self._moves.append(_Move("replace_dir", relpath))
+        target = self.path_for(relpath)
+        ensure_dir(target)
+        return target
+
+    def discard(self, relpath: str) -> None:
+        """Forget a file added earlier in this run (its producer failed after all)."""
+        self._moves = [m for m in self._moves if m.relpath != relpath]
+        (self.tmp / relpath).unlink(missing_ok=True)
+
+    def commit(self) -> None:
+        journal = {"run_id": self.run_id, "moves": [m.to_json() for m in self._moves]}
+        write_atomic(self.root / JOURNAL, json.dumps(journal, indent=1).encode())
+        _apply(self.root, journal)
+        self._finish()
+
+    def rollback(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self._finish()
+
+    def _finish(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self._release_lock()
+
+    def __enter__(self) -> "Transaction":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._lock_fd is None:
+            return
+        if exc_type is None:
+            self.commit()
+        else:
+            self.rollback()
+
+
+def _apply(root: Path, journal: dict) -> None:
+    run_tmp = root / TMP_DIR / journal["run_id"]
+    trash = root / TRASH_DIR / journal["run_id"]
+    for move in journal["moves"]:
+        src, dst = run_tmp / move["relpath"], root / move["relpath"]
+        if not src.exists():       # applied before a crash: nothing left to do for this move
+            continue
+        ensure_dir(dst.parent)
+        if move["kind"] == "replace_dir" and dst.exists():
+            old = trash / move["relpath"]
+            ensure_dir(old.parent)
+            os.rename(dst, old)
+        os.replace(src, dst)
+        _fsync_dir(dst.parent)
+    (root / JOURNAL).unlink(missing_ok=True)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def recover(root: Path) -> None:
+    """Finish a commit that a crash interrupted, and sweep what crashed runs left behind.
+
+    Only call with the lock held.
+    """
+    journal_path = root / JOURNAL
+    if journal_path.exists():
+        _apply(root, json.loads(journal_path.read_text()))
+    for leftover in (root / TMP_DIR, root / TRASH_DIR):
+        if leftover.exists():
+            shutil.rmtree(leftover, ignore_errors=True)
