@@ -35,6 +35,7 @@ def _generate(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="soepel-etl", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show the full traceback when a run fails")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="load new files from the landing zone, then rebuild core tables and marts")
@@ -62,6 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     except (PseudonymKeyError, ReferenceError, WarehouseBusy, FileNotFoundError, ValueError) as exc:
         print(f"soepel-etl: {scrub(str(exc))}", file=sys.stderr)
         return 2
+    except Exception as exc:  # the run failed; the message is scrubbed, the warehouse is as it was
+        if args.debug:
+            raise
+        print(f"soepel-etl: run failed ({type(exc).__name__}): {scrub(str(exc).splitlines()[0] if str(exc) else '')}",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

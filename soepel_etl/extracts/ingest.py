@@ -136,6 +136,8 @@ def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: 
             missing.insert(0, "bsn or onderwijsnummer")
         if missing:
             raise Unreadable(f"required column(s) missing: {', '.join(missing)}")
+        if read.rows_read == 0:
+            raise Unreadable("empty file: a header but no data rows")
         known = {c.name for c in source.columns}
         extra = [c for c in read.columns if c not in known]
         record.extra_columns = scrub(", ".join(extra)) or None

@@ -148,8 +148,6 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, table: s
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT *, rowid + 2 AS line_number FROM {table}_unnumbered"
         )
     con.execute(f"DROP TABLE {table}_unnumbered")
-    if good + len(malformed) == 0:
-        raise Unreadable("empty file: a header but no data rows")
     return ReadResult(table, columns, encoding, delimiter, sorted(malformed.items()), good + len(malformed))
 
 
@@ -206,8 +204,6 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, table: str = "raw") ->
         raise Unreadable(f"not a readable xlsx workbook ({type(exc).__name__})") from None
     finally:
         workbook.close()
-    if not lines:
-        raise Unreadable("empty file: a header but no data rows")
     arrow = pa.table({**{c: pa.array(v, pa.string()) for c, v in zip(columns, values)},
                       "line_number": pa.array(lines, pa.int64())})
     con.register("xlsx_arrow", arrow)

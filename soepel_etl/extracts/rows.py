@@ -144,7 +144,7 @@ WITH v AS (
   SELECT *,
     list_filter([
     {reasons}
-    ], x -> x IS NOT NULL) AS row_reasons
+    ], lambda x: x IS NOT NULL) AS row_reasons
   FROM r
 )
 SELECT * EXCLUDE (row_reasons),

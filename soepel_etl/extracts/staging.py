@@ -33,7 +33,7 @@ def staging_select(source: Source) -> str:
     cols = [
         "$load_id AS load_id", "$file_name AS file_name", "$sender AS sender",
         "CAST($delivery_date AS DATE) AS delivery_date", "CAST(line_number AS BIGINT) AS line_number",
-        f"{hmac_sql("id_type || ':' || id_value")} AS person_key",
+        hmac_sql("id_type || ':' || id_value") + " AS person_key",
         "id_type AS identifier_type",
     ]
     for c in source.columns:

@@ -81,4 +81,4 @@ def read_loads(warehouse: Path) -> pa.Table:
         return SCHEMA.empty_table()
     return duckdb.sql(
         f"SELECT * FROM read_parquet('{folder}/*.parquet', union_by_name=true) ORDER BY loaded_at, load_id"
-    ).fetch_arrow_table()
+    ).to_arrow_table()

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: sets up, then runs pytest. Exits non-zero when anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+mkdir -p artifacts
+set +e
+.venv/bin/python -m pytest -n 2 --dist loadfile -p no:cacheprovider "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "no tests were collected: failing on purpose" >&2
+  exit 1
+fi
+exit "$status"
