@@ -85,6 +85,11 @@ def run(settings: Settings) -> RunSummary:
         for line in summary.lines():
             log.info("%s", line)
         log_handler.flush()
+        if not result.records:
+            # nothing new arrived: the warehouse stays byte for byte as it was, log included
+            logging.getLogger("soepel_etl").removeHandler(log_handler)
+            log_handler.close()
+            tx.discard(f"_meta/logs/{tx.run_id}.log")
         tx.commit()
         return summary
     except BaseException as exc:
