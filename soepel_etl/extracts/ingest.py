@@ -25,7 +25,7 @@ from .contracts import SOURCES, Source
 from .filenames import BadName, DeliveryName, parse_delivery_name
 from .reader import Unreadable, read_delivery
 from .rows import checked_sql
-from .staging import quarantine_select, staging_select
+from .staging import quarantine_select, staging_from, staging_select
 
 log = logging.getLogger(__name__)
 
@@ -142,13 +142,16 @@ def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: 
         extra = [c for c in read.columns if c not in known]
         record.extra_columns = scrub(", ".join(extra)) or None
 
-        con.execute(checked_sql(source, present, d.name.delivery_date, read.table))
+        for statement in checked_sql(source, present, d.name.delivery_date, read.table):
+            con.execute(statement)
         params = {"load_id": d.load_id, "file_name": d.file_name, "sender": d.name.sender,
                   "delivery_date": d.name.delivery_date, "source": source.name}
         ipad, opad = key.pads()
-        good = "FROM checked WHERE NOT is_duplicate AND len(reasons) = 0 ORDER BY line_number"
+        *prepare, from_clause = staging_from(source)
+        for statement in prepare:
+            con.execute(statement, {"ipad": ipad, "opad": opad})
         staged = f"staging/{source.name}/{d.load_id}.parquet"
-        _copy(con, f"SELECT {staging_select(source)} {good}", tx.add_file(staged),
+        _copy(con, f"SELECT {staging_select(source)} {from_clause}", tx.add_file(staged),
               {k: v for k, v in params.items() if k != "source"} | {"ipad": ipad, "opad": opad})
         record.staged_relpath = staged
 

@@ -134,20 +134,19 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, table: s
     if malformed:
         # data rows are numbered from line 2 on; the good rows take the lines the rejects did not
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {table} AS
-                WITH lines AS (
-                    SELECT range AS line_number, row_number() OVER (ORDER BY range) - 1 AS ordinal
-                    FROM range(2, ?) WHERE range NOT IN (SELECT unnest(?::BIGINT[])))
-                SELECT u.*, l.line_number FROM (SELECT *, rowid AS ordinal FROM {table}_unnumbered) u
-                JOIN lines l USING (ordinal)""",
+            f"""CREATE OR REPLACE TEMP TABLE {table}_lines AS
+                SELECT range AS line_number, row_number() OVER (ORDER BY range) - 1 AS ordinal
+                FROM range(2, ?) WHERE range NOT IN (SELECT unnest(?::BIGINT[]))""",
             [good + len(malformed) + 2, sorted(malformed)],
         )
-        con.execute(f"ALTER TABLE {table} DROP COLUMN ordinal")
-    else:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT *, rowid + 2 AS line_number FROM {table}_unnumbered"
+            f"""CREATE OR REPLACE TEMP VIEW {table} AS
+                SELECT u.* EXCLUDE (ordinal), l.line_number
+                FROM (SELECT *, rowid AS ordinal FROM {table}_unnumbered) u JOIN {table}_lines l USING (ordinal)"""
         )
-    con.execute(f"DROP TABLE {table}_unnumbered")
+    else:
+        # a view, not a copy: the rowid of a freshly loaded table is the record's position in the file
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT *, rowid + 2 AS line_number FROM {table}_unnumbered")
     return ReadResult(table, columns, encoding, delimiter, sorted(malformed.items()), good + len(malformed))
 
 

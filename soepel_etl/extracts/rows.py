@@ -101,8 +101,14 @@ def _key_part(name: str) -> str:
     return f"CAST(p_{name} AS VARCHAR)"
 
 
-def checked_sql(source: Source, present: set[str], delivery_date: dt.date, raw: str = "raw") -> str:
-    """SQL creating the temp table ``checked`` from the reader's table ``raw``."""
+def checked_sql(source: Source, present: set[str], delivery_date: dt.date, raw: str = "raw") -> list[str]:
+    """SQL statements creating ``checked`` (a view over the temp table ``typed``) from the reader's ``raw``.
+
+    Exact duplicates and record-key conflicts need whole-row comparisons. Windows over every row of
+    a wide table are slow, so rows are first grouped by a 64-bit hash of the compared values; only
+    rows whose hash occurs more than once (all true duplicates, plus the odd collision) go through
+    the exact comparison. The result is exact; the hash only narrows the search.
+    """
     values = ",\n  ".join(f"{value_sql(c, present)} AS v_{c.name}" for c in source.columns)
     parsed = ",\n  ".join(
         f"{parsed_sql(c, 'v_' + c.name)} AS p_{c.name}" for c in source.columns if c.kind != "identifier"
@@ -118,8 +124,8 @@ def checked_sql(source: Source, present: set[str], delivery_date: dt.date, raw: 
     key_parts = [_key_part(k) for k in source.record_key]
     key_complete = " AND ".join(f"({k}) IS NOT NULL" for k in key_parts)
     key = ", ".join(key_parts)
-    return f"""
-CREATE OR REPLACE TEMP TABLE checked AS
+    typed = f"""
+CREATE OR REPLACE TEMP TABLE typed AS
 WITH v AS (
   SELECT line_number,
   {values}
@@ -137,19 +143,38 @@ WITH v AS (
   FROM p
 ), r AS (
   SELECT *,
-    CASE id_type WHEN 'bsn' THEN n_bsn WHEN 'onderwijsnummer' THEN n_onderwijsnummer END AS id_value,
-    row_number() OVER (PARTITION BY {dedup} ORDER BY line_number) > 1 AS is_duplicate
+    CASE id_type WHEN 'bsn' THEN n_bsn WHEN 'onderwijsnummer' THEN n_onderwijsnummer END AS id_value
   FROM ids
-), k AS (
-  SELECT *,
-    list_filter([
-    {reasons}
-    ], lambda x: x IS NOT NULL) AS row_reasons
-  FROM r
 )
-SELECT * EXCLUDE (row_reasons),
-  CASE WHEN NOT is_duplicate AND {key_complete}
-        AND count(*) FILTER (WHERE NOT is_duplicate) OVER (PARTITION BY {key}) > 1
-       THEN list_append(row_reasons, 'conflicting_record_key') ELSE row_reasons END AS reasons
-FROM k
+SELECT *,
+  list_filter([
+    {reasons}
+  ], lambda x: x IS NOT NULL) AS row_reasons,
+  hash({dedup}) AS row_hash,
+  CASE WHEN {key_complete} THEN hash({key}) END AS key_hash
+FROM r
 """
+    duplicates = f"""
+CREATE OR REPLACE TEMP TABLE duplicate_lines AS
+SELECT line_number FROM typed
+WHERE row_hash IN (SELECT row_hash FROM typed GROUP BY row_hash HAVING count(*) > 1)
+QUALIFY line_number <> min(line_number) OVER (PARTITION BY {dedup})
+"""
+    conflicts = f"""
+CREATE OR REPLACE TEMP TABLE conflict_lines AS
+WITH distinct_rows AS (
+  SELECT * FROM typed WHERE key_hash IS NOT NULL AND line_number NOT IN (SELECT line_number FROM duplicate_lines)
+)
+SELECT line_number FROM distinct_rows
+WHERE key_hash IN (SELECT key_hash FROM distinct_rows GROUP BY key_hash HAVING count(*) > 1)
+QUALIFY count(*) OVER (PARTITION BY {key}) > 1
+"""
+    checked = """
+CREATE OR REPLACE TEMP VIEW checked AS
+SELECT * EXCLUDE (row_reasons, row_hash, key_hash),
+  line_number IN (SELECT line_number FROM duplicate_lines) AS is_duplicate,
+  CASE WHEN line_number IN (SELECT line_number FROM conflict_lines)
+       THEN list_append(row_reasons, 'conflicting_record_key') ELSE row_reasons END AS reasons
+FROM typed
+"""
+    return [typed, duplicates, conflicts, checked]

@@ -18,7 +18,7 @@ def _staged_value(c: Column) -> str:
     if c.name == "postcode":
         return f"substr(v_{c.name}, 1, 4)"
     if c.name == "werkgever":
-        return hmac_sql(f"'werkgever:' || v_{c.name}")
+        return "employer_keys.employer_key"   # see staging_from: hashed once per distinct employer
     if c.name in ("diploma", "toestemming"):
         return f"({p} = 'J')"
     if c.name in ("woongemeente", "brin"):
@@ -40,6 +40,23 @@ def staging_select(source: Source) -> str:
         if c.kind != "identifier":
             cols.append(f"{_staged_value(c)} AS {c.staged_as}")
     return ",\n  ".join(cols)
+
+
+def staging_from(source: Source) -> list[str]:
+    """Statements to run before the staging SELECT, and its FROM clause (last element).
+
+    A file names few employers many times, so employer pseudonyms are computed once per distinct
+    value and joined back; persons are mostly distinct within a file, so their HMAC runs inline.
+    """
+    good = "NOT is_duplicate AND len(reasons) = 0"
+    if any(c.name == "werkgever" for c in source.columns):
+        return [
+            f"CREATE OR REPLACE TEMP TABLE employer_keys AS SELECT v_werkgever, "
+            f"{hmac_sql(chr(39) + 'werkgever:' + chr(39) + ' || v_werkgever')} AS employer_key "
+            f"FROM (SELECT DISTINCT v_werkgever FROM checked WHERE {good})",
+            f"FROM checked JOIN employer_keys USING (v_werkgever) WHERE {good}",
+        ]
+    return [f"FROM checked WHERE {good}"]
 
 
 def _masked(c: Column) -> str:

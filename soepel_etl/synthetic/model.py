@@ -22,6 +22,7 @@ COHORT_YEARS = (2018, 2019, 2020, 2021)
 FIRST_ENROLMENT = "2016-01-04"
 FIRST_DELIVERY = "2022-03-01"   # the data system starts; the first delivery of every sender backfills
 LAST_DELIVERY = "2024-03-31"
+TRUTH_CUTOFF = "2024-02-01"     # every sender's last delivery knows everything up to this day
 
 # programmes of the outflow ("focus") enrolment
 ENTREE, BOL2, BBL2, BOL34, BBL34 = range(5)
@@ -121,7 +122,7 @@ def build_truth(ref: Reference, persons: int, seed: int) -> Truth:
     ss = np.random.SeedSequence([seed, 1])
     rp, re_, rj, rb, rpart = (np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(5))
     n = int(persons)
-    first_enrol, last = day(FIRST_ENROLMENT), day(LAST_DELIVERY)
+    first_enrol, last = day(FIRST_ENROLMENT), day(TRUTH_CUTOFF)
 
     # ---- persons ---------------------------------------------------------------------------
     n_onr = int(round(n * 0.03))
@@ -221,7 +222,7 @@ def build_truth(ref: Reference, persons: int, seed: int) -> Truth:
     enr = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     m = len(enr["pid"])
     # open-ended at the end of the window: no end date known yet
-    enr["end"] = np.where(enr["end"] > last - 20, NA, enr["end"]).astype(np.int32)
+    enr["end"] = np.where(enr["end"] > last, NA, enr["end"]).astype(np.int32)
     enr["dipl"] &= enr["end"] != NA
     enr["ddipl"] = np.where(enr["dipl"], enr["end"] - re_.integers(0, 15, m), NA).astype(np.int32)
     enr["ddipl"] = np.where(enr["dipl"], np.maximum(enr["ddipl"], enr["start"]), NA).astype(np.int32)
@@ -375,6 +376,16 @@ def _jobs(rng, t: Truth, f_start, bbl_focus, s_month, fo_start, fo_end, has_foll
     add(extra, J_EXTRA, employer(), ex_m0, ex_m0 + rng.integers(2, 14, n), np.full(n, 2),
         15.0 + 30 * rng.random(n), wage_base)
     job = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    # one person never has two overlapping spells at the same employer (that would be one
+    # record key with two values): move the later spell to the neighbouring employer
+    for _ in range(6):
+        o = np.lexsort((job["m0"], job["emp"], job["pid"]))
+        same = (job["pid"][o][1:] == job["pid"][o][:-1]) & (job["emp"][o][1:] == job["emp"][o][:-1])
+        clash = same & (job["m0"][o][1:] <= job["m1"][o][:-1])
+        if not clash.any():
+            break
+        move = o[1:][clash]
+        job["emp"][move] = (job["emp"][move] + 1 + rng.integers(0, 5, move.size)) % n_emp
     job["sbi"] = (job["emp"].astype(np.int64) * 31 % len(SBI)).astype(np.int8)
     # stash for benefits
     t._after = after            # type: ignore[attr-defined]
@@ -390,9 +401,9 @@ def _benefits(rng, t: Truth, s_month, dest, last):
     parts = []
 
     def add(mask, kind, start, end):
-        idx = np.flatnonzero(mask & (start <= last - 30))
+        idx = np.flatnonzero(mask & (start <= last))
         e = end[idx].astype(np.int32)
-        e = np.where(e > last - 30, NA, e).astype(np.int32)
+        e = np.where(e > last, NA, e).astype(np.int32)
         parts.append(dict(pid=idx.astype(np.int32), kind=kind[idx].astype(np.int8),
                           start=start[idx].astype(np.int32), end=e))
 
@@ -446,7 +457,7 @@ def _participation(rng, ref: Reference, t: Truth, last):
     c_date = np.where(late, day("2024-04-01") + rng.integers(0, 180, k), c_date).astype(np.int32)
     withdrawn = consent & (~late) & (rng.random(k) < 0.05)
     w_date = np.where(withdrawn, c_date + rng.integers(60, 1200, k), NA).astype(np.int32)
-    w_date = np.where(w_date > last - 10, NA, w_date).astype(np.int32)
+    w_date = np.where(w_date > last, NA, w_date).astype(np.int32)
     part = dict(pid=idx.astype(np.int32), pilot=pilot_of_inst[idx], deel=deel.astype(np.int8),
                 deel0=deel_initial.astype(np.int8), reg=reg_date, upgrade=upgrade_date,
                 consent=consent, cdate=c_date, wdate=w_date)
@@ -459,9 +470,9 @@ def _participation(rng, ref: Reference, t: Truth, last):
     code = np.where(deel[rows] == 1, rng.choice([0, 1, 2], r), code)
     start = (u[rows] + rng.integers(-240, 420, r)).astype(np.int32)
     end = np.where(rng.random(r) < 0.8, start + rng.integers(0, 150, r), NA).astype(np.int32)
-    end = np.where(end > last - 10, NA, end).astype(np.int32)
+    end = np.where(end > last, NA, end).astype(np.int32)
     uren = np.round(rng.gamma(2.0, 4.0, r) * 4) / 4 + 0.5
-    keep = start <= last - 10
+    keep = start <= last
     itv = dict(pid=idx[rows][keep].astype(np.int32), pilot=pilot_of_inst[idx][rows][keep],
                code=code[keep].astype(np.int8), start=start[keep], end=end[keep],
                uren=uren[keep].astype(np.float32))

@@ -269,3 +269,23 @@ def test_every_load_satisfies_the_invariant(landing, warehouse):
     for r in loads(warehouse):
         if r["outcome"] == "loaded":
             assert r["rows_read"] == r["rows_loaded"] + r["rows_quarantined"] + r["rows_duplicate"] + r["rows_excluded"]
+
+
+def test_line_numbers_hold_in_a_large_file_read_in_parallel(landing, warehouse):
+    """DuckDB reads big CSVs with several threads; line numbers must still be the file's lines."""
+    n = 120_000
+    lines = ["bsn;periode;werkgever;uren"]
+    lines += [f"{BSN_A};202001;W{i};1" for i in range(n)]
+    lines[50_001] = f"{BSN_A};202001"                 # malformed, on line 50002
+    lines[100_001] = f"{BAD_BSN};202001;X;1"         # invalid identifier, on line 100002
+    path = landing / "werk" / "werk_GM0363_20200415.csv"
+    path.parent.mkdir()
+    path.write_text("\n".join(lines) + "\n")
+    run_pipeline(landing, warehouse)
+    assert {k: v[0].split(":")[0] for k, v in reasons_by_line(warehouse, "werk").items()} == {
+        50_002: "malformed_row", 100_002: "no_valid_identifier"}
+    got = staged(warehouse, "werk")
+    assert len(got) == n - 2
+    # the employer number was written from the line number, so every staged row must match its line
+    expected = {line: pseudonym("werkgever", f"W{line - 2}") for line in range(2, n + 2)}
+    assert sum(1 for r in got if r["employer_key"] != expected[r["line_number"]]) == 0

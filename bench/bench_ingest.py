@@ -1,0 +1,116 @@
+"""Benchmark: ingest of one 5-million-row ``werk`` file against DuckDB copying the same CSV to Parquet.
+
+    .venv/bin/python bench/bench_ingest.py [--rows 5000000] [--persons 1000000]
+
+Both contenders run in fresh subprocesses so their peak memory (max RSS) is measured separately.
+The baseline reads the CSV with DuckDB and writes it to Parquet untouched; the ingest is the real
+pipeline (parse, validate, pseudonymise, write staging + quarantine + loads). Targets (issue 2):
+ingest <= 3x the baseline's wall time and <= 4 GB peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+MAKE_CSV = """
+COPY (
+  WITH p AS (
+    SELECT i, (10000000 + (i * 7919) % 89999999) AS base FROM range(0, {rows}) t(i)
+  ), d AS (
+    SELECT i, base, lpad(CAST(base AS VARCHAR), 8, '0') AS s FROM p
+  ), c AS (
+    SELECT i, s, (9*CAST(s[1] AS INT) + 8*CAST(s[2] AS INT) + 7*CAST(s[3] AS INT) + 6*CAST(s[4] AS INT)
+                  + 5*CAST(s[5] AS INT) + 4*CAST(s[6] AS INT) + 3*CAST(s[7] AS INT) + 2*CAST(s[8] AS INT)) % 11 AS chk
+    FROM d
+  )
+  SELECT
+    CASE WHEN chk = 10 THEN s || '0' ELSE s || CAST(chk AS VARCHAR) END AS bsn,   -- check 10: invalid row
+    strftime(DATE '2019-01-01' + INTERVAL (i % 24) MONTH, '%Y%m') AS periode,
+    'LH' || CAST(100000 + (i * 31) % 50000 AS VARCHAR) || 'L01' AS werkgever,
+    replace(CAST(round(((i * 13) % 1600) / 10.0, 1) AS VARCHAR), '.', ',') AS uren,
+    CASE i % 4 WHEN 0 THEN 'onbepaald' WHEN 1 THEN 'bepaald' WHEN 2 THEN 'oproep' ELSE 'uitzend' END AS contractsoort,
+    CAST((i * 17) % 400000 / 100.0 AS VARCHAR) AS sv_loon,
+    CAST(4711 + i % 50 AS VARCHAR) AS sbi
+  FROM c
+  -- (i mod persons) would repeat people across months; the key (bsn, werkgever, periode) stays unique
+) TO '{path}' (FORMAT csv, DELIMITER ';', HEADER true)
+"""
+
+BASELINE = """
+import duckdb, sys
+con = duckdb.connect(config={"threads": 2})
+con.execute("COPY (SELECT * FROM read_csv(?, delim=';', header=true, all_varchar=true)) TO '" + sys.argv[2] + "' (FORMAT parquet, COMPRESSION zstd)", [sys.argv[1]])
+"""
+
+INGEST = """
+import sys, logging
+from soepel_etl import pipeline
+from soepel_etl.settings import Settings
+from soepel_etl.identity.pseudonyms import PseudonymKey
+s = Settings.resolve(landing=sys.argv[1], warehouse=sys.argv[2], key=PseudonymKey.from_text("bench-" + "k" * 40), environ={})
+summary = pipeline.run(s)
+print("\\n".join(summary.lines()), file=sys.stderr)
+"""
+
+
+
+
+def run_measured(code: str, *args: str) -> dict:
+    wrapper = (
+        "import resource, runpy, sys, time\n"
+        "t = time.perf_counter()\n"
+        f"exec(compile({code!r}, 'bench', 'exec'))\n"
+        "w = time.perf_counter() - t\n"
+        "print('BENCH', w, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", wrapper, *args], capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr[-3000:])
+    line = [l for l in proc.stderr.splitlines() if l.startswith("BENCH")][-1]
+    _, wall, rss_kb = line.split()
+    return {"wall_s": round(float(wall), 2), "peak_rss_mb": round(int(rss_kb) / 1024), "log": proc.stderr}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=5_000_000)
+    args = parser.parse_args()
+    import duckdb
+
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+        tmp = Path(tmp)
+        landing = tmp / "landing" / "werk"
+        landing.mkdir(parents=True)
+        csv_path = landing / "werk_GM0363_20210301.csv"
+        duckdb.connect().execute(MAKE_CSV.format(rows=args.rows, path=csv_path))
+        size_mb = csv_path.stat().st_size / 2**20
+        base = run_measured(BASELINE, str(csv_path), str(tmp / "baseline.parquet"))
+        ingest = run_measured(INGEST, str(tmp / "landing"), str(tmp / "warehouse"))
+        summary = [l for l in ingest["log"].splitlines() if l.startswith("rows:")]
+        result = {
+            "benchmark": "ingest one werk file",
+            "rows": args.rows, "csv_mb": round(size_mb),
+            "baseline_duckdb_csv_to_parquet": {k: base[k] for k in ("wall_s", "peak_rss_mb")},
+            "ingest": {k: ingest[k] for k in ("wall_s", "peak_rss_mb")},
+            "ratio_wall": round(ingest["wall_s"] / base["wall_s"], 2),
+            "targets": {"ratio_wall_max": 3.0, "peak_rss_mb_max": 4096},
+            "summary": summary[0] if summary else None,
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        }
+        result["met"] = result["ratio_wall"] <= 3.0 and ingest["peak_rss_mb"] <= 4096
+        print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
