@@ -12,10 +12,13 @@ import logging
 from dataclasses import dataclass, field
 
 from .extracts.ingest import IngestResult, ingest_landing, latest_delivery_date
+from .models.build import BuildResult, build
 from .privacy import scrub
 from .settings import Settings
-from .warehouse.loads import LOADS, LoadRecord, write_part
-from .warehouse.transaction import Transaction, write_atomic
+from .warehouse.builds import BUILDS, build_fingerprint, last_fingerprint, write_build_record
+from .warehouse.catalog import write_catalog
+from .warehouse.loads import LOADS, LoadRecord, read_loads, write_part
+from .warehouse.transaction import Transaction
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,8 @@ class RunSummary:
     reference_date: dt.date | None
     records: list[LoadRecord] = field(default_factory=list)
     skipped: int = 0
+    build: BuildResult | None = None
+    build_skipped: bool = False
 
     def files(self, outcome: str) -> int:
         return sum(1 for r in self.records if r.outcome == outcome)
@@ -48,6 +53,16 @@ class RunSummary:
         for r in self.records:
             if r.outcome == "rejected":
                 out.append(f"  rejected {r.file_name}: {r.reason}")
+        if self.build_skipped:
+            out.append("build: nothing changed since the last build; core and marts left as they are")
+        elif self.build:
+            b = self.build
+            out.append(f"coverage: employment {b.coverage.employment_month or '-'}, education "
+                       f"{b.coverage.education_month or '-'}; risk monitor month {b.coverage.reference_month or '-'}")
+            out.append("built: " + ", ".join(f"{k} {v}" for k, v in b.rows.items()))
+            if b.provisional_outflows is not None:
+                out.append(f"outflows: {b.rows.get('marts/outflow_outcomes', 0)}, of which "
+                           f"{b.provisional_outflows} provisional (month u+24 not yet observed)")
         return out
 
 
@@ -70,8 +85,21 @@ def ingest(settings: Settings, tx: Transaction, reference_date: dt.date | None) 
     return result
 
 
+def build_stage(settings: Settings, tx: Transaction, reference_date: dt.date, force: bool = False) -> BuildResult | None:
+    """Rebuild core and marts from staging, unless nothing they depend on changed (then None)."""
+    fingerprint = build_fingerprint(tx, settings.reference, reference_date)
+    if not force and fingerprint == last_fingerprint(tx.root) and (tx.root / "marts").exists():
+        return None
+    loads = [r for r in read_loads(tx.root).to_pylist() if r["source"] == "onderwijs" and r["outcome"] == "loaded"]
+    onderwijs_dates = [r["delivery_date"] for r in loads]
+    onderwijs_dates += [r.delivery_date for r in tx.pending_loads if r.source == "onderwijs" and r.outcome == "loaded"]
+    result = build(tx, settings.reference, reference_date, onderwijs_dates)
+    write_build_record(tx, result, fingerprint)
+    return result
+
+
 def run(settings: Settings) -> RunSummary:
-    """Load every new file in the landing zone; commit only when everything succeeded."""
+    """Load every new file in the landing zone, then rebuild; commit only when everything succeeded."""
     if not settings.landing.is_dir():
         raise FileNotFoundError(f"landing zone {settings.landing} does not exist")
     reference_date = resolve_reference_date(settings)
@@ -81,16 +109,21 @@ def run(settings: Settings) -> RunSummary:
         log.info("run %s: landing %s, warehouse %s, reference %s, reference date %s", tx.run_id,
                  settings.landing, settings.warehouse, settings.reference, reference_date)
         result = ingest(settings, tx, reference_date)
+        tx.pending_loads = result.records
         summary = RunSummary(tx.run_id, reference_date, result.records, result.skipped)
+        summary.build = build_stage(settings, tx, reference_date or dt.date.today())
+        summary.build_skipped = summary.build is None
         for line in summary.lines():
             log.info("%s", line)
         log_handler.flush()
-        if not result.records:
+        if not result.records and summary.build_skipped:
             # nothing new arrived: the warehouse stays byte for byte as it was, log included
             logging.getLogger("soepel_etl").removeHandler(log_handler)
             log_handler.close()
             tx.discard(f"_meta/logs/{tx.run_id}.log")
         tx.commit()
+        if result.records or not summary.build_skipped or not (settings.warehouse / "catalog.duckdb").exists():
+            write_catalog(settings.warehouse)
         return summary
     except BaseException as exc:
         log.error("run %s failed, warehouse left as it was: %s", tx.run_id, scrub(str(exc)))

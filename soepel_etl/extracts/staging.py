@@ -79,3 +79,23 @@ def quarantine_select(source: Source) -> str:
     ]
     cols += [f"{_masked(c)} AS {c.name}" for c in source.columns]
     return ",\n  ".join(cols)
+
+
+_TYPES = {"date": "DATE", "month": "VARCHAR", "integer": "INTEGER", "number": "DOUBLE"}
+
+
+def staging_ddl(source: Source) -> str:
+    """Column definitions of ``staging/<source>``: what the build expects even when nothing is staged."""
+    cols = ["load_id VARCHAR", "file_name VARCHAR", "sender VARCHAR", "delivery_date DATE", "line_number BIGINT",
+            "person_key VARCHAR", "identifier_type VARCHAR"]
+    for c in source.columns:
+        if c.kind == "identifier":
+            continue
+        if c.name == "geboortedatum":
+            kind = "VARCHAR"
+        elif c.name in ("diploma", "toestemming"):
+            kind = "BOOLEAN"
+        else:
+            kind = _TYPES.get(c.kind, "VARCHAR")
+        cols.append(f"{c.staged_as} {kind}")
+    return ", ".join(cols)

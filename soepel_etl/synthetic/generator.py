@@ -234,10 +234,9 @@ def _werk(run: _Run) -> None:
         m0 = j["m0"][jsel]
         m1 = np.minimum(j["m1"][jsel], C[-1])
         ln = np.maximum(m1 - m0 + 1, 0)
-        rep = np.repeat(jsel, ln)
-        offs = np.repeat(np.cumsum(ln) - ln, ln)
-        month = (np.repeat(m0, ln) + (np.arange(rep.size) - offs)).astype(np.int32)
-        del offs
+        rep = np.repeat(jsel.astype(np.int32), ln)
+        month = np.repeat((m0 - (np.cumsum(ln) - ln)).astype(np.int32), ln)
+        month += np.arange(rep.size, dtype=np.int32)
         hours = M.job_hours(t, rep, month)
         k = np.searchsorted(C, month, side="left").astype(np.int16)
         rr = rng.random(rep.size, dtype=np.float32)

@@ -26,7 +26,7 @@ TRUTH_CUTOFF = "2024-02-01"     # every sender's last delivery knows everything 
 
 # programmes of the outflow ("focus") enrolment
 ENTREE, BOL2, BBL2, BOL34, BBL34 = range(5)
-PROG_P = np.array([0.35, 0.33, 0.15, 0.10, 0.07])
+PROG_P = np.array([0.30, 0.36, 0.17, 0.10, 0.07])
 PROG_NAMES = np.array(["entree", "bol2", "bbl2", "bol34", "bbl34"])
 
 # destination half a year after outflow
@@ -34,9 +34,9 @@ D_WORK, D_BOL, D_BBL, D_BEN, D_NEET = range(5)
 DEST_NAMES = np.array(["werk", "onderwijs", "werkend_lerend", "uitkering", "geen"])
 #                 work   BOL   BBL   benefit NEET     (shape of the pilot evaluation)
 DEST_P = np.array([
-    [0.27, 0.45, 0.18, 0.04, 0.06],   # entree: ~63% into mbo-2 education
-    [0.60, 0.24, 0.10, 0.02, 0.04],   # BOL-2: ~62% work, ~32% study
-    [0.90, 0.00, 0.06, 0.01, 0.03],   # BBL-2: 11 of 12 work
+    [0.30, 0.45, 0.18, 0.02, 0.05],   # entree: ~63% into mbo-2 education
+    [0.64, 0.24, 0.08, 0.01, 0.03],   # BOL-2: ~62% work, ~32% study
+    [0.93, 0.00, 0.05, 0.00, 0.02],   # BBL-2: 11 of 12 work
     [0.65, 0.12, 0.13, 0.04, 0.06],   # level 3/4 BOL
     [0.80, 0.04, 0.10, 0.02, 0.04],   # level 3/4 BBL
 ])
@@ -345,8 +345,8 @@ def _jobs(rng, t: Truth, f_start, bbl_focus, s_month, fo_start, fo_end, has_foll
     stay = bbl_focus & work & (rng.random(n) < 0.6)
     main_emp = np.where(stay, bbl_emp, np.where(side_to_main, side_emp, employer()))
     main_m0 = np.where(stay | side_to_main, u_m + 1, s_month)
-    main_len = (rng.exponential(20.0, n) + 2).astype(np.int32)
-    main_m1 = main_m0 + main_len
+    main_len = (rng.exponential(26.0, n) + 2).astype(np.int32)
+    main_m1 = np.maximum(main_m0 + main_len, u_m + 7 + rng.integers(0, 4, n))
     add(work, J_MAIN, main_emp, main_m0, main_m1, contract_main, hours_main, wage_base)
     # BBL job during a BBL follow-up enrolment
     fbbl = has_follow & (dest == D_BBL)
@@ -362,7 +362,7 @@ def _jobs(rng, t: Truth, f_start, bbl_focus, s_month, fo_start, fo_end, has_foll
     # what happens next: after a main job, after education, or out of NEET / benefit
     after = np.where(work, main_m1, np.where(has_follow, fo_m1, s_month + rng.integers(4, 20, n)))
     nxt = rng.random(n)
-    p_work_next = np.where(work, 0.55, np.where(has_follow, 0.7, 0.45))
+    p_work_next = np.where(work, 0.68, np.where(has_follow, 0.75, 0.45))
     next_work = (nxt < p_work_next) & (after < last_m)
     next_emp = np.where(fbbl & (rng.random(n) < 0.6), fbbl_emp, employer())
     next_m0 = after + rng.integers(1, 5, n)
@@ -520,15 +520,23 @@ def job_hours(t: Truth, job_idx: np.ndarray, months: np.ndarray) -> np.ndarray:
     """Final (restated) paid hours of job spell ``job_idx`` in ``months`` (vectorised, stateless).
 
     Hours are a deterministic function of (spell, month) so that the writer and the tests agree
-    without materialising every person-month.
+    without materialising every person-month.  Computed in blocks to bound memory.
     """
+    out = np.empty(len(job_idx), dtype=np.float32)
+    step = 4_000_000
+    for a in range(0, len(job_idx), step):
+        out[a:a + step] = _job_hours(t, job_idx[a:a + step], months[a:a + step])
+    return out
+
+
+def _job_hours(t: Truth, job_idx: np.ndarray, months: np.ndarray) -> np.ndarray:
     j = t.job
     h = _hash01(job_idx.astype(np.uint64) * np.uint64(1_000_003) + months.astype(np.uint64))
     base = j["hours"][job_idx].astype(np.float64)
     hours = np.round(base * (0.75 + 0.5 * h) * 2) / 2
     contract = j["contract"][job_idx]
     h2 = _hash01(job_idx.astype(np.uint64) * np.uint64(7_919) + months.astype(np.uint64) * np.uint64(104_729))
-    zero = ((contract == 2) & (h2 < 0.08)) | (h2 > 0.995)   # oproep months without hours; restated to 0
+    zero = ((contract == 2) & (h2 < 0.05)) | (h2 > 0.995)   # oproep months without hours; restated to 0
     return np.where(zero, 0.0, hours)
 
 

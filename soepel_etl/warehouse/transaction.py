@@ -78,6 +78,7 @@ class Transaction:
     run_id: str
     _moves: list[_Move] = field(default_factory=list)
     _lock_fd: int | None = None
+    pending_loads: list = field(default_factory=list)   # this run's load records, before they commit
 
     # -- lifecycle --------------------------------------------------------------------------
     @classmethod

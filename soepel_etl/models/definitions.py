@@ -1,0 +1,54 @@
+"""Definitions that live once (definitions.md): the status priority, the outcome windows, the risk
+flags' thresholds, and month arithmetic. Every model asks this module; none repeats a rule.
+"""
+
+from __future__ import annotations
+
+# Monthly status, the first that applies (definitions.md, "Months and observation").
+STATUS_PRIORITY = ("onbekend", "werkend_lerend", "onderwijs", "werk", "uitkering", "geen")
+ACTIVE_STATUSES = ("werk", "onderwijs", "werkend_lerend")       # sustained destination
+WORK_STATUSES = ("werk", "werkend_lerend")                     # sustained work
+
+HORIZONS = (6, 12, 24)
+WINDOW = 24                       # months u+1 … u+24
+SUSTAINED_LAST = 6                # the last 6 months of the window: u+19 … u+24
+SUSTAINED_MIN = 5                 # at least 5 of those 6
+
+RISK_AGE_MIN, RISK_AGE_MAX = 16, 27
+VSV_AGE_BELOW = 23
+NEET_MONTHS_MIN = 3
+JOB_LOSS_LOOKBACK = 6             # employed in at least one of R-6 … R-1
+RISK_LEVELS = ((2, "hoog"), (1, "verhoogd"), (0, "laag"))
+
+NO_CODE = "-"                     # pilot or region unknown / none
+NO_REGISTRATION = "geen_registratie"
+
+
+def status_sql(observed: str, bbl: str, enrolled: str, employed: str, benefit: str) -> str:
+    """The monthly status as one SQL CASE, in the spec's priority order."""
+    return (
+        f"CASE WHEN NOT {observed} THEN 'onbekend' "
+        f"WHEN {bbl} THEN 'werkend_lerend' "
+        f"WHEN {enrolled} THEN 'onderwijs' "
+        f"WHEN {employed} THEN 'werk' "
+        f"WHEN {benefit} THEN 'uitkering' "
+        f"ELSE 'geen' END"
+    )
+
+
+def month_index_sql(date_expr: str) -> str:
+    """A date (or 'YYYY-MM' text) → months since year 0: year*12 + month-1; plain integer arithmetic."""
+    return f"(year({date_expr}) * 12 + month({date_expr}) - 1)"
+
+
+def month_text_index_sql(text_expr: str) -> str:
+    return f"(CAST(substr({text_expr}, 1, 4) AS INTEGER) * 12 + CAST(substr({text_expr}, 6, 2) AS INTEGER) - 1)"
+
+
+def month_text_sql(index_expr: str) -> str:
+    return f"printf('%04d-%02d', ({index_expr}) // 12, ({index_expr}) % 12 + 1)"
+
+
+def risk_level_sql(score: str) -> str:
+    cases = " ".join(f"WHEN {score} >= {n} THEN '{level}'" for n, level in RISK_LEVELS)
+    return f"CASE {cases} END"

@@ -1,0 +1,65 @@
+-- marts/risk_monitor: the 16–27 population at reference month R with every flag (definitions.md).
+--   population: a birth month, aged 16–27 at the last day of R (birth day = 1st of the birth
+--               month), latest woongemeente in an RMC region
+--   zonder_startkwalificatie: never an enrolment with diploma J at niveau >= 2
+--   vsv: zonder_startkwalificatie, not enrolled(R), younger than 23
+--   neet_months: consecutive months ending at R with status 'geen' (counted from the person's
+--                first enrolment month on: the warehouse does not follow anyone before it)
+--   op_uitkering: benefit(R); baanverlies_6m: employed in one of R-6 … R-1 and status(R) geen/uitkering
+WITH population AS (
+    SELECT person_key, rmc_region_code, first_month_index, NOT has_startkwalificatie AS zonder_startkwalificatie,
+           ${reference_year} - CAST(substr(birth_month, 1, 4) AS INTEGER)
+             - CASE WHEN ${reference_month_number} < CAST(substr(birth_month, 6, 2) AS INTEGER) THEN 1 ELSE 0 END AS age
+    FROM core_persons
+    WHERE birth_month IS NOT NULL AND rmc_region_code <> '-'
+), in_scope AS (
+    SELECT * FROM population WHERE age BETWEEN ${age_min} AND ${age_max}
+), employed_r AS (
+    SELECT person_key, bool_or(employed) FILTER (WHERE m = ${reference_index}) AS employed_at_r,
+           bool_or(employed) FILTER (WHERE m BETWEEN ${reference_index} - ${job_loss_lookback} AND ${reference_index} - 1) AS employed_before
+    FROM (SELECT person_key, ${employment_month_index} AS m, employed FROM core_employment_months)
+    WHERE m BETWEEN ${reference_index} - ${job_loss_lookback} AND ${reference_index}
+    GROUP BY person_key
+), benefit_r AS (
+    SELECT DISTINCT person_key FROM core_benefit_spells
+    WHERE ${benefit_start_index} <= ${reference_index}
+      AND (end_date IS NULL OR ${benefit_end_index} >= ${reference_index})
+), timeline AS (
+    SELECT pm.person_key,
+           any_value(pm.status) FILTER (WHERE pm.month_index = ${reference_index}) AS status_at_r,
+           bool_or(pm.enrolled) FILTER (WHERE pm.month_index = ${reference_index}) AS enrolled_at_r,
+           max(pm.month_index) FILTER (WHERE pm.status <> 'geen') AS last_not_geen
+    FROM person_month_index AS pm SEMI JOIN in_scope USING (person_key)
+    WHERE pm.month_index <= ${reference_index}
+    GROUP BY pm.person_key
+), flags AS (
+    SELECT s.person_key, s.rmc_region_code, s.age, s.zonder_startkwalificatie, s.first_month_index,
+           coalesce(t.enrolled_at_r, false) AS enrolled_at_r,
+           coalesce(e.employed_before, false) AS employed_before,
+           b.person_key IS NOT NULL AS op_uitkering,
+           -- a person whose first enrolment lies after R has no timeline row at R: same rule, not enrolled
+           coalesce(t.status_at_r, ${status_without_timeline}) AS status_at_r,
+           t.last_not_geen
+    FROM in_scope AS s
+    LEFT JOIN timeline AS t USING (person_key)
+    LEFT JOIN employed_r AS e USING (person_key)
+    LEFT JOIN benefit_r AS b USING (person_key)
+), scored AS (
+    SELECT *,
+           CASE WHEN status_at_r <> 'geen' THEN 0
+                WHEN last_not_geen IS NULL THEN ${reference_index} - least(first_month_index, ${reference_index}) + 1
+                ELSE ${reference_index} - last_not_geen END AS neet_months
+    FROM flags
+)
+SELECT '${reference_month}' AS reference_month, person_key, rmc_region_code, age,
+       zonder_startkwalificatie,
+       zonder_startkwalificatie AND NOT enrolled_at_r AND age < ${vsv_age_below} AS vsv,
+       CAST(neet_months AS INTEGER) AS neet_months,
+       neet_months >= ${neet_months_min} AS neet_3m,
+       op_uitkering,
+       employed_before AND status_at_r IN ('geen', 'uitkering') AS baanverlies_6m,
+       CAST((zonder_startkwalificatie AND NOT enrolled_at_r)::INTEGER + (neet_months >= ${neet_months_min})::INTEGER
+            + op_uitkering::INTEGER + (employed_before AND status_at_r IN ('geen', 'uitkering'))::INTEGER AS INTEGER) AS risk_score,
+       ${risk_level} AS risk_level,
+       enrolled_at_r, status_at_r
+FROM scored

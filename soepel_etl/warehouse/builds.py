@@ -1,0 +1,58 @@
+"""``_meta/builds``: one row per build of core and marts, with what it was built from.
+
+The fingerprint covers everything a build reads — the staged files, the reference folder's bytes,
+the reference date and the code version — so a run that finds the same fingerprint skips the build
+and leaves the warehouse byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .. import __version__
+from ..reference import FILES as REFERENCE_FILES
+from .transaction import Transaction
+
+BUILDS = "_meta/builds"
+
+
+def build_fingerprint(tx: Transaction, reference_dir: Path, reference_date: dt.date) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}|{reference_date.isoformat()}|".encode())
+    staged = sorted(p.relative_to(tx.root).as_posix() for p in (tx.root / "staging").rglob("*.parquet"))
+    staged += sorted(p.relative_to(tx.tmp).as_posix() for p in (tx.tmp / "staging").rglob("*.parquet"))
+    digest.update("\n".join(staged).encode())
+    for name in REFERENCE_FILES:
+        digest.update((Path(reference_dir) / f"{name}.csv").read_bytes())
+    return digest.hexdigest()
+
+
+def last_fingerprint(root: Path) -> str | None:
+    folder = Path(root) / BUILDS
+    if not any(folder.glob("*.parquet")):
+        return None
+    row = duckdb.sql(f"SELECT fingerprint FROM read_parquet('{folder}/*.parquet') ORDER BY built_at DESC LIMIT 1"
+                     ).fetchall()
+    return row[0][0] if row else None
+
+
+def write_build_record(tx: Transaction, result, fingerprint: str) -> None:
+    record = {
+        "run_id": tx.run_id,
+        "built_at": dt.datetime.now(dt.timezone.utc),
+        "reference_date": result.reference_date,
+        "employment_coverage_month": result.coverage.employment_month,
+        "education_coverage_month": result.coverage.education_month,
+        "risk_reference_month": result.coverage.reference_month,
+        "fingerprint": fingerprint,
+        "rows": json.dumps(result.rows, sort_keys=True),
+        "seconds": json.dumps(result.seconds, sort_keys=True),
+    }
+    pq.write_table(pa.Table.from_pylist([record]), tx.add_file(f"{BUILDS}/{tx.run_id}.parquet"))

@@ -1,0 +1,67 @@
+"""``<warehouse>/catalog.duckdb``: a view per table, in schemas staging, core, marts and meta.
+
+Connect with the DuckDB CLI (``duckdb -readonly warehouse/catalog.duckdb``), Python
+(``duckdb.connect(path, read_only=True)``) or SQLAlchemy (``duckdb:///warehouse/catalog.duckdb`` with
+``connect_args={"read_only": True}``). Views hold absolute paths, so the catalog is rewritten after
+every run (and by ``soepel-etl catalog`` after moving a warehouse).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import duckdb
+
+from ..extracts.contracts import SOURCES
+from ..extracts.staging import staging_ddl
+from .transaction import FILE_MODE
+
+CATALOG = "catalog.duckdb"
+
+
+def _lit(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def write_catalog(root: Path) -> Path:
+    root = Path(root).resolve()
+    target = root / CATALOG
+    tmp = root / f".{CATALOG}.{uuid.uuid4().hex}.tmp"
+    con = duckdb.connect(str(tmp))
+    try:
+        for schema in ("staging", "core", "marts", "meta"):
+            con.execute(f"CREATE SCHEMA {schema}")
+        for source, contract in SOURCES.items():
+            files = root / "staging" / source
+            if any(files.glob("*.parquet")):
+                con.execute(f"CREATE VIEW staging.{source} AS SELECT * FROM "
+                            f"read_parquet({_lit(files / '*.parquet')}, union_by_name=true)")
+            else:
+                con.execute(f"CREATE TABLE staging.{source} ({staging_ddl(contract)})")
+            quarantine = root / "quarantine" / source
+            if any(quarantine.glob("*.parquet")):
+                con.execute(f"CREATE VIEW meta.quarantine_{source} AS SELECT * FROM "
+                            f"read_parquet({_lit(quarantine / '*.parquet')}, union_by_name=true)")
+        for layer in ("core", "marts"):
+            for table in sorted(p for p in (root / layer).glob("*") if p.is_dir()):
+                if any(table.rglob("*.parquet")):
+                    con.execute(f"CREATE VIEW {layer}.{table.name} AS SELECT * FROM "
+                                f"read_parquet({_lit(table / '**' / '*.parquet')}, hive_partitioning=true)")
+        loads = root / "_meta" / "loads"
+        if any(loads.glob("*.parquet")):
+            con.execute(f"CREATE VIEW meta.loads AS SELECT * FROM read_parquet({_lit(loads / '*.parquet')}, "
+                        "union_by_name=true)")
+        builds = root / "_meta" / "builds"
+        if any(builds.glob("*.parquet")):
+            con.execute(f"CREATE VIEW meta.builds AS SELECT * FROM read_parquet({_lit(builds / '*.parquet')}, "
+                        "union_by_name=true)")
+    finally:
+        con.close()
+    os.chmod(tmp, FILE_MODE)
+    os.replace(tmp, target)
+    wal = tmp.with_name(tmp.name + ".wal")
+    if wal.exists():
+        wal.unlink()
+    return target
