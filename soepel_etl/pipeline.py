@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from .extracts.ingest import IngestResult, ingest_landing, latest_delivery_date
+from .extracts.ingest import IngestResult, discover, ingest_landing, latest_delivery_date
 from .models.build import BuildResult, build
 from .privacy import scrub
 from .settings import Settings
@@ -70,9 +70,10 @@ def resolve_reference_date(settings: Settings) -> dt.date | None:
     return settings.reference_date or latest_delivery_date(settings.landing)
 
 
-def ingest(settings: Settings, tx: Transaction, reference_date: dt.date | None) -> IngestResult:
+def ingest(settings: Settings, tx: Transaction, reference_date: dt.date | None,
+           only: list[str] | None = None) -> IngestResult:
     result = ingest_landing(settings.landing, tx, settings.key, settings.reference,
-                            reference_date or dt.date.today())
+                            reference_date or dt.date.today(), only=only)
     broken = [r.file_name for r in result.records if not r.invariant_holds()]
     if broken:
         raise LoadInvariantBroken(f"row counts do not add up for: {', '.join(broken)}")
@@ -98,31 +99,28 @@ def build_stage(settings: Settings, tx: Transaction, reference_date: dt.date, fo
     return result
 
 
-def run(settings: Settings) -> RunSummary:
-    """Load every new file in the landing zone, then rebuild; commit only when everything succeeded."""
+def _transaction(settings: Settings, work, wait_seconds: float = 0) -> RunSummary:
+    """Run ``work(tx, reference_date) -> RunSummary`` in one all-or-nothing transaction with its log."""
     if not settings.landing.is_dir():
         raise FileNotFoundError(f"landing zone {settings.landing} does not exist")
     reference_date = resolve_reference_date(settings)
-    tx = Transaction.begin(settings.warehouse)
+    tx = Transaction.begin(settings.warehouse, wait_seconds=wait_seconds)
     log_handler = _run_log(tx)
     try:
         log.info("run %s: landing %s, warehouse %s, reference %s, reference date %s", tx.run_id,
                  settings.landing, settings.warehouse, settings.reference, reference_date)
-        result = ingest(settings, tx, reference_date)
-        tx.pending_loads = result.records
-        summary = RunSummary(tx.run_id, reference_date, result.records, result.skipped)
-        summary.build = build_stage(settings, tx, reference_date or dt.date.today())
-        summary.build_skipped = summary.build is None
+        summary = work(tx, reference_date)
         for line in summary.lines():
             log.info("%s", line)
         log_handler.flush()
-        if not result.records and summary.build_skipped:
+        changed = bool(summary.records) or summary.build is not None
+        if not changed:
             # nothing new arrived: the warehouse stays byte for byte as it was, log included
             logging.getLogger("soepel_etl").removeHandler(log_handler)
             log_handler.close()
             tx.discard(f"_meta/logs/{tx.run_id}.log")
         tx.commit()
-        if result.records or not summary.build_skipped or not (settings.warehouse / "catalog.duckdb").exists():
+        if changed or not (settings.warehouse / "catalog.duckdb").exists():
             write_catalog(settings.warehouse)
         return summary
     except BaseException as exc:
@@ -132,6 +130,46 @@ def run(settings: Settings) -> RunSummary:
     finally:
         logging.getLogger("soepel_etl").removeHandler(log_handler)
         log_handler.close()
+
+
+def run(settings: Settings, wait_seconds: float = 0) -> RunSummary:
+    """Load every new file in the landing zone, then rebuild; commit only when everything succeeded."""
+    def work(tx: Transaction, reference_date):
+        result = ingest(settings, tx, reference_date)
+        tx.pending_loads = result.records
+        summary = RunSummary(tx.run_id, reference_date, result.records, result.skipped)
+        summary.build = build_stage(settings, tx, reference_date or dt.date.today())
+        summary.build_skipped = summary.build is None
+        return summary
+
+    return _transaction(settings, work, wait_seconds)
+
+
+def new_files(settings: Settings) -> list[str]:
+    """Landing-zone files (paths relative to it) not seen by any earlier run, in load order."""
+    seen = {(r["file_name"], r["sha256"]) for r in read_loads(settings.warehouse).to_pylist()}
+    return [str(d.path.relative_to(settings.landing)) for d in discover(settings.landing)
+            if (d.file_name, d.sha256) not in seen]
+
+
+def ingest_files(settings: Settings, files: list[str] | None = None, wait_seconds: float = 0) -> RunSummary:
+    """Load only ``files`` (relative to the landing zone; all new ones when None), without building."""
+    def work(tx: Transaction, reference_date):
+        result = ingest(settings, tx, reference_date, only=files)
+        return RunSummary(tx.run_id, reference_date, result.records, result.skipped)
+
+    return _transaction(settings, work, wait_seconds)
+
+
+def build_only(settings: Settings, force: bool = False, wait_seconds: float = 0) -> RunSummary:
+    """Rebuild core tables and marts from what is staged (skipped when nothing changed, unless forced)."""
+    def work(tx: Transaction, reference_date):
+        summary = RunSummary(tx.run_id, reference_date)
+        summary.build = build_stage(settings, tx, reference_date or dt.date.today(), force=force)
+        summary.build_skipped = summary.build is None
+        return summary
+
+    return _transaction(settings, work, wait_seconds)
 
 
 def _run_log(tx: Transaction) -> logging.Handler:

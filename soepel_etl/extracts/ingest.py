@@ -224,13 +224,17 @@ def exclude_without_consent(records: list[LoadRecord], tx: Transaction, referenc
 
 
 def ingest_landing(landing: Path, tx: Transaction, key: PseudonymKey, reference_dir: Path,
-                   reference_date: dt.date) -> IngestResult:
+                   reference_date: dt.date, only: list[str] | None = None) -> IngestResult:
+    """Ingest every new file (or only those in ``only``, paths relative to the landing zone)."""
     result = IngestResult()
     previous = read_loads(tx.root).to_pylist()
     seen = {(r["file_name"], r["sha256"]) for r in previous}
     loaded_shas = {r["sha256"] for r in previous if r["outcome"] == "loaded"}
     loaded_at = dt.datetime.now(dt.timezone.utc)
+    wanted = None if only is None else {Path(p).as_posix() for p in only}
     for d in discover(landing):
+        if wanted is not None and d.path.relative_to(landing).as_posix() not in wanted:
+            continue
         if (d.file_name, d.sha256) in seen:
             result.skipped += 1
             continue

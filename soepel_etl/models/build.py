@@ -71,8 +71,9 @@ def _sql(layer: str, table: str) -> Template:
     return Template((resources.files("soepel_etl.models") / layer / f"{table}.sql").read_text(encoding="utf-8"))
 
 
-def _staging_relation(con, root: Path, source: str) -> None:
-    files = sorted(str(p) for p in (root / "staging" / source).glob("*.parquet"))
+def _staging_relation(con, tx: Transaction, source: str) -> None:
+    # what earlier runs committed plus what this run staged (not yet committed)
+    files = sorted(str(p) for base in (tx.root, tx.tmp) for p in (base / "staging" / source).glob("*.parquet"))
     con.execute(f"CREATE OR REPLACE TEMP TABLE stg_{source}_empty ({staging_ddl(SOURCES[source])})")
     if files:
         con.execute(f"CREATE OR REPLACE TEMP VIEW stg_{source} AS SELECT * FROM stg_{source}_empty UNION ALL BY NAME "
@@ -158,7 +159,7 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
     con = connect(tx.tmp / "build", memory_limit)
     try:
         for source in SOURCES:
-            _staging_relation(con, tx.root, source)
+            _staging_relation(con, tx, source)
         con.execute("CREATE TEMP TABLE loaded_onderwijs (delivery_date DATE)")
         if loaded_onderwijs_dates:
             con.executemany("INSERT INTO loaded_onderwijs VALUES (?)", [(x,) for x in loaded_onderwijs_dates])

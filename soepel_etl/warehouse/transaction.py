@@ -19,6 +19,7 @@ import fcntl
 import json
 import os
 import shutil
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,12 +83,12 @@ class Transaction:
 
     # -- lifecycle --------------------------------------------------------------------------
     @classmethod
-    def begin(cls, root: Path) -> "Transaction":
+    def begin(cls, root: Path, wait_seconds: float = 0) -> "Transaction":
         root = ensure_dir(Path(root))
         os.chmod(root, DIR_MODE)
         run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         tx = cls(root=root, run_id=run_id)
-        tx._acquire_lock()
+        tx._acquire_lock(wait_seconds)
         try:
             recover(root)
             ensure_dir(tx.tmp)
@@ -96,18 +97,26 @@ class Transaction:
             raise
         return tx
 
-    def _acquire_lock(self) -> None:
+    def _acquire_lock(self, wait_seconds: float = 0) -> None:
+        """Take the lock; wait up to ``wait_seconds`` for a running run to finish, then refuse."""
         fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, FILE_MODE)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(fd)
-            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                    os.close(fd)
+                    raise
+                if time.monotonic() < deadline:
+                    time.sleep(0.5)
+                    continue
+                os.close(fd)
                 raise WarehouseBusy(
                     f"another soepel-etl run is using the warehouse {self.root} "
                     "(it holds .lock); wait for it to finish and try again"
                 ) from None
-            raise
         os.ftruncate(fd, 0)
         os.write(fd, f"pid {os.getpid()} run {self.run_id}\n".encode())
         self._lock_fd = fd
