@@ -33,6 +33,58 @@ def _generate(args) -> int:
     return 0
 
 
+def _sql(args) -> int:
+    import duckdb
+
+    from .warehouse.catalog import CATALOG, write_catalog
+
+    catalog = Path(args.warehouse) / CATALOG
+    if not catalog.exists():
+        if not Path(args.warehouse).is_dir():
+            raise FileNotFoundError(f"warehouse {args.warehouse} does not exist")
+        write_catalog(Path(args.warehouse))
+    con = duckdb.connect(str(catalog), read_only=True)
+    try:
+        relation = con.sql(args.query)
+        if relation is None:
+            return 0
+        columns = relation.columns
+        rows = relation.fetchall()
+    finally:
+        con.close()
+    if args.format == "csv":
+        import csv
+        writer = csv.writer(sys.stdout, delimiter=";")
+        writer.writerow(columns)
+        writer.writerows(rows)
+        return 0
+    print(_table(columns, rows, args.max_rows))
+    return 0
+
+
+def _table(columns: list[str], rows: list[tuple], max_rows: int) -> str:
+    """A plain text table: columns padded, numbers right-aligned, a row count below."""
+    shown = rows[:max_rows]
+    text = [["" if v is None else str(v) for v in row] for row in shown]
+    widths = [max([len(c)] + [len(r[i]) for r in text]) for i, c in enumerate(columns)]
+    numeric = [all(isinstance(row[i], (int, float)) or row[i] is None for row in shown) for i in range(len(columns))]
+
+    def line(values):
+        return " | ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
+
+    out = [line(columns), "-+-".join("-" * w for w in widths)] + [line(r) for r in text]
+    more = f" (first {max_rows} shown)" if len(rows) > max_rows else ""
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''}{more})")
+    return "\n".join(out)
+
+
+def _catalog(args) -> int:
+    from .warehouse.catalog import write_catalog
+
+    print(write_catalog(Path(args.warehouse)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="soepel-etl", description=__doc__)
     parser.add_argument("--debug", action="store_true", help="show the full traceback when a run fails")
@@ -44,6 +96,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--reference", help="reference folder (default: $SOEPEL_REFERENCE_DIR, else the shipped one)")
     run.add_argument("--reference-date", help="YYYY-MM-DD; default: the latest delivery date in the landing zone")
     run.set_defaults(func=_run)
+
+    sql = sub.add_parser("sql", help="run a query against the warehouse catalog and print the result")
+    sql.add_argument("--warehouse", required=True)
+    sql.add_argument("--format", choices=("table", "csv"), default="table")
+    sql.add_argument("--max-rows", type=int, default=1000)
+    sql.add_argument("query", help="SQL over schemas staging, core, marts, meta, e.g. 'SELECT * FROM marts.risk_monitor'")
+    sql.set_defaults(func=_sql)
+
+    cat = sub.add_parser("catalog", help="(re)write <warehouse>/catalog.duckdb, e.g. after moving the warehouse")
+    cat.add_argument("--warehouse", required=True)
+    cat.set_defaults(func=_catalog)
 
     gen = sub.add_parser("generate", help="write a synthetic landing zone")
     gen.add_argument("--out", required=True)
