@@ -429,8 +429,16 @@ def _bad_files(run: _Run) -> list[dict]:
                 return name
             day += 1
 
+    fallback_sender = {"onderwijs": run.ref.brin[0], "werk": run.ref.gm_code[run.ref.region_sender[0]],
+                       "uitkeringen": run.ref.gm_code[run.ref.region_sender[0]],
+                       "deelnemers": run.ref.pilots[0], "interventies": run.ref.pilots[0]}
+
     def smallest(source, ext="csv"):
         c = [f for f in by_src[source] if f["ext"] == ext] or by_src[source]
+        if not c:   # tiny populations: borrow the bytes of any delivery
+            any_f = min(run.files, key=lambda f: (f["bytes"], f["name"]))
+            return dict(any_f, sender=fallback_sender[source], name=f"../{any_f['source']}/{any_f['name']}",
+                        day=M.day("2023-06-01"))
         return min(c, key=lambda f: (f["bytes"], f["name"]))
 
     def put(source, name, data, kind):
@@ -443,7 +451,8 @@ def _bad_files(run: _Run) -> list[dict]:
     d = np.datetime64(f["day"], "D")
     put("onderwijs", f"onderwijs_{f['sender']}_{d}.csv", data, "bad_name")
     f2 = smallest("werk")
-    put("werk", f"Kopie van {f2['name']}", (out / "werk" / f2["name"]).read_bytes(), "bad_name")
+    put("werk", f"Kopie van werk_{f2['sender']}_{_ymd(f2['day'])}.csv", (out / "werk" / f2["name"]).read_bytes(),
+        "bad_name")
     # 2. an empty file
     f3 = smallest("uitkeringen")
     put("uitkeringen", free_name("uitkeringen", f3["sender"], f3["day"] + 12, "csv"), b"", "empty_file")
@@ -465,11 +474,11 @@ def _bad_files(run: _Run) -> list[dict]:
     # 5. unreadable: binary junk
     junk = rng.integers(0, 256, 2048, dtype=np.uint8).tobytes()
     junk = b"\x00\xff\xfe" + junk
-    f7 = by_src["onderwijs"][len(by_src["onderwijs"]) // 3]
+    f7 = by_src["onderwijs"][len(by_src["onderwijs"]) // 3] if by_src["onderwijs"] else smallest("onderwijs")
     put("onderwijs", free_name("onderwijs", f7["sender"], f7["day"] + 5, "csv"), junk, "unreadable")
     # 6. the same delivery sent twice under a later valid name -> duplicate_file
     for source in ("uitkeringen", "onderwijs"):
-        fs = by_src[source]
+        fs = by_src[source] or [smallest(source)]
         g = fs[len(fs) // 2]
         put(source, free_name(source, g["sender"], g["day"] + 3, g["ext"]),
             (out / source / g["name"]).read_bytes(), "duplicate_file")

@@ -1,0 +1,116 @@
+"""core/person_month: one rule, one test, each with its expected value worked out here (definitions.md,
+"Months and observation")."""
+
+from tests.scenario import Scenario
+
+
+def test_each_status_and_the_priority_between_them(tmp_path):
+    s = Scenario(tmp_path, coverage="2021-12")
+    bbl, bol, worker, benefit, neet = (s.person() for _ in range(5))
+    # BBL beats everything: enrolled (BBL) + working + benefit in 2021-03
+    s.enrol(bbl, "2020-08-01", "2021-07-31", leerweg="BBL")
+    s.work(bbl, "2021-03", 30)
+    s.benefit(bbl, "2021-03-01", "2021-03-31")
+    # BOL beats work and benefit
+    s.enrol(bol, "2020-08-01", "2021-07-31", leerweg="BOL")
+    s.work(bol, "2021-03", 12)
+    s.benefit(bol, "2021-03-01", "2021-03-31")
+    # work beats benefit, after the enrolment ended
+    s.enrol(worker, "2019-08-01", "2020-06-30")
+    s.work(worker, "2021-03", 40)
+    s.benefit(worker, "2021-03-01", "2021-03-31")
+    # benefit alone
+    s.enrol(benefit, "2019-08-01", "2020-06-30")
+    s.benefit(benefit, "2021-03-01", "2021-03-31")
+    # nothing at all
+    s.enrol(neet, "2019-08-01", "2020-06-30")
+    s.run()
+    assert s.status(bbl, "2021-03") == "werkend_lerend"
+    assert s.status(bol, "2021-03") == "onderwijs"
+    assert s.status(worker, "2021-03") == "werk"
+    assert s.status(benefit, "2021-03") == "uitkering"
+    assert s.status(neet, "2021-03") == "geen"
+    row = s.timeline(bbl)["2021-03"]
+    assert (row["enrolled"], row["bbl"], row["employed"], row["hours"], row["benefit"], row["observed"]) == (
+        True, True, True, 30.0, True, True)
+
+
+def test_a_spell_overlapping_a_month_by_one_day_counts(tmp_path):
+    s = Scenario(tmp_path, coverage="2021-12")
+    p, q = s.person(), s.person()
+    s.enrol(p, "2019-08-01", "2020-07-01")          # ends on the first day of July
+    s.enrol(q, "2019-08-01", "2020-06-30")
+    s.benefit(q, "2020-09-30", "2020-10-01")        # last day of September, first of October
+    s.run()
+    assert s.status(p, "2020-07") == "onderwijs"
+    assert s.status(p, "2020-08") == "geen"
+    assert s.status(q, "2020-07") == "geen"
+    assert s.status(q, "2020-09") == "uitkering" and s.status(q, "2020-10") == "uitkering"
+    assert s.status(q, "2020-11") == "geen"
+
+
+def test_enrolment_starting_on_last_day_of_month(tmp_path):
+    s = Scenario(tmp_path, coverage="2021-12")
+    p = s.person()
+    s.enrol(p, "2019-08-31", "2020-06-30")
+    s.run()
+    timeline = s.timeline(p)
+    assert min(timeline) == "2019-08"                 # the first enrolment month starts the timeline
+    assert timeline["2019-08"]["enrolled"]
+
+
+def test_two_employers_add_up_and_zero_hours_is_not_work(tmp_path):
+    s = Scenario(tmp_path, coverage="2021-12")
+    p, q = s.person(), s.person()
+    s.enrol(p, "2019-08-01", "2020-06-30")
+    s.enrol(q, "2019-08-01", "2020-06-30")
+    s.work(p, "2020-09", 2.5, employer="A")
+    s.work(p, "2020-09", 3, employer="B")
+    s.work(q, "2020-09", 0, employer="A")
+    s.work(q, "2020-09", 0, employer="B")
+    s.run()
+    assert s.timeline(p)["2020-09"]["hours"] == 5.5 and s.status(p, "2020-09") == "werk"
+    assert s.timeline(q)["2020-09"]["employed"] is False and s.status(q, "2020-09") == "geen"
+    months = {r["month"]: r for r in s.table("core/employment_months") if r["person_key"] == s.key(p)}
+    assert months["2020-09"]["employers"] == 2
+
+
+def test_a_month_restated_to_zero_hours_is_not_work(tmp_path):
+    s = Scenario(tmp_path, coverage="2021-12")
+    p = s.person()
+    s.enrol(p, "2019-08-01", "2020-06-30")
+    s.work(p, "2020-09", 40, delivery="2020-12-31")
+    s.work(p, "2020-10", 40, delivery="2020-12-31")
+    s.work(p, "2020-09", 0, delivery="2021-03-31")     # the later delivery restates September
+    s.run()
+    assert s.status(p, "2020-09") == "geen"
+    assert s.status(p, "2020-10") == "werk"
+
+
+def test_coverage_and_onbekend(tmp_path):
+    # employment known until 2021-06, education until 2021-12: observed until 2021-06
+    s = Scenario(tmp_path, employment_coverage="2021-06", education_coverage="2021-12")
+    p = s.person()
+    s.enrol(p, "2020-08-01", None, leerweg="BOL")     # still enrolled
+    s.run()
+    timeline = s.timeline(p)
+    assert max(timeline) == "2021-12"                  # until the later coverage month
+    assert timeline["2021-06"]["status"] == "onderwijs" and timeline["2021-06"]["observed"]
+    assert timeline["2021-07"]["status"] == "onbekend" and not timeline["2021-07"]["observed"]
+    assert timeline["2021-07"]["enrolled"]             # the flags stay true; only the status is unknown
+    assert all(r["status"] == "onbekend" for m, r in timeline.items() if m > "2021-06")
+
+
+def test_withdrawn_enrolment_does_not_exist_and_later_delivery_wins(tmp_path):
+    s = Scenario(tmp_path, coverage="2021-12")
+    p, q = s.person(), s.person()
+    s.enrol(p, "2019-08-01", "2020-06-30", enrolment_id="X1", delivery="2020-07-31")
+    s.enrol(p, "2019-08-01", "2020-06-30", enrolment_id="X1", delivery="2020-10-31", mutatie="V")
+    s.enrol(p, "2020-09-01", None, enrolment_id="X2", delivery="2020-10-31")
+    s.enrol(q, "2019-08-01", "2020-06-30", enrolment_id="Y1", delivery="2020-07-31")
+    s.enrol(q, "2019-08-01", "2020-12-31", enrolment_id="Y1", delivery="2021-01-31", mutatie="W")  # end corrected
+    s.run()
+    assert min(s.timeline(p)) == "2020-09"             # X1 is gone, so the timeline starts with X2
+    assert s.status(q, "2020-10") == "onderwijs"
+    assert [o["outflow_month"] for o in s.outflows(q)] == ["2020-12"]
+    assert s.outflows(p) == []
