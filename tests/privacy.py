@@ -1,0 +1,148 @@
+"""The privacy scan: what was delivered that must never appear in what the system writes.
+
+Parquet files are read with pyarrow (values, not bytes: compressed pages would hide a BSN from a
+byte grep); every other file is scanned as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+_DIGITS = re.compile(r"(?<!\d)\d{8,9}(?!\d)")
+_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_DMY = re.compile(r"(?<!\d)(\d{1,2})-(\d{1,2})-(\d{4})(?!\d)")
+
+
+@dataclass
+class Secrets:
+    identifiers: set[str] = field(default_factory=set)     # 9-digit values and their 8-digit forms
+    birth_dates: set[dt.date] = field(default_factory=set)
+    key: str = ""
+
+    def add_identifier(self, value: str) -> None:
+        value = value.strip()
+        if re.fullmatch(r"\d{8,9}", value):
+            full = value.zfill(9)
+            self.identifiers.add(full)
+            if full.startswith("0"):
+                self.identifiers.add(full[1:])
+
+
+def _date(text: str) -> dt.date | None:
+    for pattern, order in ((_ISO, "ymd"), (_DMY, "dmy")):
+        m = pattern.fullmatch(text.strip())
+        if m:
+            a, b, c = (int(x) for x in m.groups())
+            try:
+                return dt.date(a, b, c) if order == "ymd" else dt.date(c, b, a)
+            except ValueError:
+                return None
+    return None
+
+
+def secrets_of_landing(landing: Path, key: str) -> Secrets:
+    """Every identifier and birth date in the delivered files (CSV in any encoding, xlsx)."""
+    found = Secrets(key=key)
+    for path in landing.rglob("*"):
+        if not path.is_file():
+            continue
+        for row in _rows(path):
+            for name, value in row.items():
+                if value is None:
+                    continue
+                name = (name or "").strip().lower()
+                if name in ("bsn", "onderwijsnummer"):
+                    found.add_identifier(str(value))
+                elif name == "geboortedatum":
+                    d = value if isinstance(value, dt.date) else _date(str(value))
+                    if isinstance(d, dt.datetime):
+                        d = d.date()
+                    if d:
+                        found.birth_dates.add(d)
+    return found
+
+
+def _rows(path: Path):
+    if path.suffix == ".xlsx":
+        try:
+            import openpyxl
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            rows = wb.worksheets[0].iter_rows(values_only=True)
+            header = [str(h) if h is not None else "" for h in next(rows)]
+            for r in rows:
+                yield {h: (str(int(v)) if isinstance(v, float) and v.is_integer() else v) for h, v in zip(header, r)}
+        except Exception:
+            return
+        return
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    try:
+        yield from csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    except csv.Error:
+        return
+
+
+def _strings(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return [str(value)]
+
+
+def _text_findings(text: str, secrets: Secrets, where: str) -> list[str]:
+    out = []
+    for m in _DIGITS.finditer(text):
+        if m.group() in secrets.identifiers:
+            out.append(f"{where}: identifier {m.group()[:2]}…")
+    for pattern in (_ISO, _DMY):
+        for m in pattern.finditer(text):
+            d = _date(m.group())
+            if d in secrets.birth_dates:
+                out.append(f"{where}: birth date {m.group()}")
+    if secrets.key and secrets.key in text:
+        out.append(f"{where}: the pseudonymisation key")
+    return out
+
+
+def scan_tree(root: Path, secrets: Secrets) -> list[str]:
+    """Findings (empty = clean) for every file below ``root``."""
+    findings: list[str] = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        if path.suffix == ".parquet":
+            table = pq.read_table(path)
+            for column in table.column_names:
+                arr = table.column(column)
+                if pa.types.is_date(arr.type) or pa.types.is_timestamp(arr.type):
+                    for v in arr.to_pylist():
+                        d = v.date() if isinstance(v, dt.datetime) else v
+                        if d in secrets.birth_dates:
+                            findings.append(f"{path}:{column}: birth date value")
+                    continue
+                for v in arr.to_pylist():
+                    for s in _strings(v):
+                        findings += _text_findings(s, secrets, f"{path}:{column}")
+        else:
+            findings += _text_findings(path.read_bytes().decode("latin-1"), secrets, str(path))
+    return findings
+
+
+def scan_text(text: str, secrets: Secrets, where: str = "log") -> list[str]:
+    return _text_findings(text, secrets, where)
