@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .extracts.ingest import IngestResult, discover, ingest_landing, latest_delivery_date
 from .models.build import BuildResult, build
+from . import quality
 from .privacy import scrub
 from .settings import Settings
 from .warehouse.builds import BUILDS, build_fingerprint, last_fingerprint, write_build_record
@@ -35,6 +36,8 @@ class RunSummary:
     skipped: int = 0
     build: BuildResult | None = None
     build_skipped: bool = False
+    data_docs: object = None          # Path of the quality Data Docs when this run validated anything
+    quality: tuple | None = None      # (suite validations, with failures, warnings)
 
     def files(self, outcome: str) -> int:
         return sum(1 for r in self.records if r.outcome == outcome)
@@ -63,6 +66,10 @@ class RunSummary:
             if b.provisional_outflows is not None:
                 out.append(f"outflows: {b.rows.get('marts/outflow_outcomes', 0)}, of which "
                            f"{b.provisional_outflows} provisional (month u+24 not yet observed)")
+        if self.data_docs:
+            n, failed, warnings = self.quality
+            out.append(f"quality: {n} suite validations, {failed} with failures ({warnings} warning(s)); "
+                       f"data docs {self.data_docs}")
         return out
 
 
@@ -77,6 +84,7 @@ def ingest(settings: Settings, tx: Transaction, reference_date: dt.date | None,
     broken = [r.file_name for r in result.records if not r.invariant_holds()]
     if broken:
         raise LoadInvariantBroken(f"row counts do not add up for: {', '.join(broken)}")
+    quality.check_ingest(tx, result.records)   # critical → raises, the run rolls back
     if result.records:
         write_part(result.records, tx.add_file(f"{LOADS}/{tx.run_id}.parquet"))
         for r in result.records:
@@ -110,6 +118,8 @@ def _transaction(settings: Settings, work, wait_seconds: float = 0) -> RunSummar
         log.info("run %s: landing %s, warehouse %s, reference %s, reference date %s", tx.run_id,
                  settings.landing, settings.warehouse, settings.reference, reference_date)
         summary = work(tx, reference_date)
+        summary.data_docs = quality.publish(tx)
+        summary.quality = quality.session(tx).counts() if summary.data_docs else None
         for line in summary.lines():
             log.info("%s", line)
         log_handler.flush()

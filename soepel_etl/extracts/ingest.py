@@ -17,6 +17,7 @@ import duckdb
 
 from ..identity.pseudonyms import PseudonymKey
 from ..models.current import current_sql, valid_consent_sql
+from .. import quality
 from ..privacy import scrub
 from ..reference import reference_sql
 from ..warehouse.loads import LoadRecord, read_loads
@@ -144,6 +145,7 @@ def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: 
 
         for statement in checked_sql(source, present, d.name.delivery_date, read.table):
             con.execute(statement)
+        quality.record_raw(tx, con, source.name, present, d.file_name, d.name.sender, d.name.delivery_date)
         params = {"load_id": d.load_id, "file_name": d.file_name, "sender": d.name.sender,
                   "delivery_date": d.name.delivery_date, "source": source.name}
         ipad, opad = key.pads()
@@ -154,6 +156,7 @@ def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: 
         _copy(con, f"SELECT {staging_select(source)} {from_clause}", tx.add_file(staged),
               {k: v for k, v in params.items() if k != "source"} | {"ipad": ipad, "opad": opad})
         record.staged_relpath = staged
+        quality.record_staged(tx, con, source.name, tx.tmp / staged, d.file_name)
 
         counts = con.execute(
             "SELECT count(*) FILTER (WHERE is_duplicate), "

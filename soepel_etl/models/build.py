@@ -17,6 +17,7 @@ from string import Template
 
 import duckdb
 
+from .. import quality
 from ..extracts.contracts import SOURCES
 from ..extracts.staging import staging_ddl
 from ..reference import reference_sql
@@ -191,6 +192,7 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
                 log.info("built %s/%s: %d rows in %.1fs", layer, table, rows, result.seconds[f"{layer}/{table}"])
         result.provisional_outflows = con.execute(
             "SELECT count(*) FILTER (WHERE NOT final_24) FROM marts_outflow_outcomes").fetchone()[0]
+        quality.check_build(tx, con, CORE_TABLES, MART_TABLES)   # critical → raises, the run rolls back
         return result
     finally:
         con.close()

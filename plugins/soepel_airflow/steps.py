@@ -1,0 +1,141 @@
+"""Adapters between Airflow tasks and the ``soepel_etl.pipeline`` stage functions.
+
+Each function resolves settings (``config.resolve_settings``), calls exactly one package function
+inside :func:`errors.stage`, and returns only JSON-able, non-secret values for XCom: file names,
+outcomes, counts, dates, paths. The key stays inside the task process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .config import resolve_paths, resolve_settings
+from .errors import stage
+
+log = logging.getLogger("soepel_airflow")
+
+# how long an ingest or build waits for the warehouse lock before WarehouseBusy (then: retry with back-off)
+LOCK_WAIT_SECONDS = 15 * 60
+# the interventies of a batch are judged against the participant register, so they load last
+LAST_SOURCES = ("interventies",)
+LOAD_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate", "rows_excluded")
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def find_batches(params: Mapping[str, Any]) -> dict[str, Any]:
+    """New landing-zone files, as batches to map over, plus the reference date every batch must use.
+
+    A batch is one file, or several files with the same bytes (the first in load order loads, the
+    others become ``duplicate_file`` — in one transaction, so that parallel tasks cannot swap them).
+    ``registers`` holds every batch but those of ``interventies``, which come in ``interventies``:
+    they are excluded or kept by the participant register, so they load after all ``deelnemers``.
+    """
+    from soepel_etl import pipeline
+    from soepel_etl.extracts.ingest import sha256_of
+
+    settings = resolve_settings(params)
+    with stage("finding new files", settings.warehouse):
+        files = pipeline.new_files(settings)
+        reference_date = pipeline.resolve_reference_date(settings)
+        groups: dict[str, dict] = {}
+        for rel in files:                      # new_files is in load order; dicts keep it
+            sha = sha256_of(settings.landing / rel)
+            groups.setdefault(sha, {"sha256": sha, "files": []})["files"].append(rel)
+    registers, last = [], []
+    for batch in groups.values():
+        (last if Path(batch["files"][0]).parts[0] in LAST_SOURCES else registers).append(batch)
+    log.info("%d new file(s) in %s: %d batch(es) first, %d interventies batch(es) after; reference date %s",
+             len(files), settings.landing, len(registers), len(last), _iso(reference_date) or "-")
+    return {"registers": registers, "interventies": last, "reference_date": _iso(reference_date),
+            "files": len(files)}
+
+
+def batch_label(batch: Mapping[str, Any]) -> str:
+    return ", ".join(batch["files"])
+
+
+def ingest_batch(params: Mapping[str, Any], batch: Mapping[str, Any], reference_date: str | None) -> list[dict]:
+    """Load one batch in its own all-or-nothing transaction; return its rows of ``_meta/loads``."""
+    from soepel_etl import pipeline
+    from soepel_etl.warehouse.loads import read_loads
+
+    settings = resolve_settings({**params, "reference_date": reference_date or params.get("reference_date")})
+    with stage(f"ingest of {batch_label(batch)}", settings.warehouse):
+        summary = pipeline.ingest_files(settings, list(batch["files"]), wait_seconds=LOCK_WAIT_SECONDS)
+        for line in summary.lines():
+            log.info("%s", line)
+        # read back from the manifest, so that a retry after a committed try reports the same outcome
+        names = {Path(f).name for f in batch["files"]}
+        rows = [r for r in read_loads(settings.warehouse).to_pylist()
+                if r["sha256"] == batch["sha256"] and r["file_name"] in names]
+    return [{"file_name": r["file_name"], "source": r["source"], "outcome": r["outcome"], "reason": r["reason"],
+             "delivery_date": _iso(r["delivery_date"]), **{k: int(r[k] or 0) for k in LOAD_COUNTS}} for r in rows]
+
+
+def loaded_sources(results: Iterable[Iterable[dict]]) -> dict[str, dict[str, Any]]:
+    """Per source that loaded at least one file: its files and rows loaded (what the source asset says)."""
+    out: dict[str, dict[str, Any]] = {}
+    for records in results:
+        for r in records or []:
+            if r["outcome"] == "loaded" and r["source"]:
+                s = out.setdefault(r["source"], {"files": [], "rows_loaded": 0})
+                s["files"].append(r["file_name"])
+                s["rows_loaded"] += r["rows_loaded"]
+    return dict(sorted(out.items()))
+
+
+def outcome_counts(results: Iterable[Iterable[dict]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for records in results:
+        for r in records or []:
+            counts[r["outcome"]] = counts.get(r["outcome"], 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def reference_date_from_events(triggering_asset_events: Any) -> str | None:
+    """The reference date the ingest runs that triggered this run used (the latest, if several)."""
+    dates = []
+    for events in (triggering_asset_events or {}).values():
+        for event in events:
+            value = (getattr(event, "extra", None) or {}).get("reference_date")
+            if value:
+                dates.append(str(value))
+    return max(dates) if dates else None
+
+
+def build(params: Mapping[str, Any], reference_date: str | None) -> dict[str, Any]:
+    """Rebuild core tables and marts (skipped when nothing they depend on changed, unless forced)."""
+    from soepel_etl import pipeline
+
+    settings = resolve_settings({**params, "reference_date": reference_date})
+    with stage("build of core tables and marts", settings.warehouse):
+        summary = pipeline.build_only(settings, force=bool(params.get("force")), wait_seconds=LOCK_WAIT_SECONDS)
+    for line in summary.lines():
+        log.info("%s", line)
+    return {"built": summary.build is not None, "run_id": summary.run_id,
+            "reference_date": _iso(summary.reference_date),
+            "rows": dict(summary.build.rows) if summary.build else {}}
+
+
+def report(params: Mapping[str, Any]) -> dict[str, str]:
+    """Write the monitoring report (HTML and xlsx) for the chosen audience, region and pilot."""
+    paths = resolve_paths(params)
+    warehouse, out = paths["warehouse"], paths["reports"]
+    with stage("report", None):
+        from soepel_etl.report import write_report
+
+        if not (warehouse / "marts").is_dir():
+            raise FileNotFoundError(f"no marts in {warehouse}: run the build first")
+        result = write_report(warehouse, out, audience=params.get("audience") or "intern",
+                              rmc_region=params.get("rmc_region") or None, pilot=params.get("pilot") or None)
+    written = {str(k): str(v) for k, v in (result or {}).items()}
+    for kind, path in written.items():
+        log.info("report %s: %s", kind, path)
+    return written

@@ -1,0 +1,221 @@
+"""The GX runner: one ephemeral GX context per run, fed by the checked-in GX project ``expectations/``.
+
+The context reads the suites from the project (its expectations store is the project's folder, read
+only) and writes validation results and Data Docs into the run's Transaction under
+``_meta/quality/`` so they commit with the run (or vanish with it). Analytics are off and nothing
+touches the network.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..privacy import scrub
+from ..warehouse.transaction import Transaction
+from .policy import BATCH_COLUMN, CRITICAL, RESULT_FORMAT, WARNING, severity_of, waived_batches
+
+log = logging.getLogger(__name__)
+
+QUALITY = "_meta/quality"
+PROJECT_ENV = "SOEPEL_EXPECTATIONS_DIR"
+
+
+def project_dir() -> Path:
+    """The GX project (``expectations/`` at the repository root, or ``$SOEPEL_EXPECTATIONS_DIR``)."""
+    env = os.environ.get(PROJECT_ENV)
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "expectations"
+
+
+class QualityFailure(RuntimeError):
+    """A critical expectation failed: the stage stops and the run rolls back."""
+
+
+@dataclass
+class Failure:
+    suite: str
+    expectation: str       # type and column(s)
+    why: str
+    severity: str          # critical | warning | waived
+    batches: list[str]     # the files or tables whose rows failed
+    unexpected: int | None
+
+    def line(self) -> str:
+        where = ", ".join(self.batches) or "-"
+        return f"[{self.severity}] {self.suite}: {self.expectation} — {self.why} ({where})"
+
+
+@dataclass
+class SuiteRun:
+    suite: str
+    stage: str
+    success: bool
+    evaluated: int
+    batches: int
+    seconds: float
+    failures: list[Failure] = field(default_factory=list)
+
+
+def _describe(config: dict) -> str:
+    kw = config.get("kwargs", {})
+    cols = kw.get("column") or (f"{kw['column_A']}/{kw['column_B']}" if "column_A" in kw else None) \
+        or ("+".join(kw["column_list"]) if "column_list" in kw else None)
+    return f"{config['type']}({cols})" if cols else config["type"]
+
+
+class QualityRun:
+    """Everything the quality layer does in one run: context, pending reductions, outcomes."""
+
+    def __init__(self, tx: Transaction):
+        self.tx = tx
+        self.raw: dict[str, list[dict]] = {}
+        self.staged: dict[str, list[dict]] = {}
+        self.runs: list[SuiteRun] = []
+        self._ctx = None
+        self._previous_loads = None
+        self.waived = waived_batches()
+        self.gx_seconds = 0.0
+
+    # -- GX --------------------------------------------------------------------------------------
+    def _context(self):
+        if self._ctx is not None:
+            return self._ctx
+        started = time.perf_counter()
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        import great_expectations as gx  # noqa: F401  (slow import: only when something is validated)
+        from great_expectations.data_context.types.base import DataContextConfig, ProgressBarsConfig
+
+        results = self.tx.replace_table(f"{QUALITY}/validations")
+        previous = self.tx.root / QUALITY / "validations"
+        if previous.is_dir():     # keep the last validation of suites not run this time
+            shutil.copytree(previous, results, dirs_exist_ok=True)
+        docs = self.tx.replace_table(f"{QUALITY}/data_docs")
+
+        def fs(base: Path) -> dict:
+            return {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(base)}
+
+        memory = {"class_name": "InMemoryStoreBackend"}
+        config = DataContextConfig(
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+            stores={
+                "expectations_store": {"class_name": "ExpectationsStore",
+                                       "store_backend": fs(project_dir() / "expectations")},
+                "validation_results_store": {"class_name": "ValidationResultsStore", "store_backend": fs(results)},
+                "checkpoint_store": {"class_name": "CheckpointStore", "store_backend": memory},
+                "validation_definition_store": {"class_name": "ValidationDefinitionStore", "store_backend": memory},
+            },
+            expectations_store_name="expectations_store",
+            validation_results_store_name="validation_results_store",
+            checkpoint_store_name="checkpoint_store",
+            data_docs_sites={"soepel": {
+                "class_name": "SiteBuilder", "show_how_to_buttons": False, "store_backend": fs(docs),
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}}},
+        )
+        self._ctx = gx.get_context(project_config=config, mode="ephemeral")
+        self._source = self._ctx.data_sources.add_pandas("soepel")
+        self.gx_seconds += time.perf_counter() - started
+        log.info("quality: GX context ready in %.2fs", time.perf_counter() - started)
+        return self._ctx
+
+    def validate(self, stage: str, suite_name: str, frame: pd.DataFrame) -> SuiteRun:
+        import great_expectations as gx
+
+        started = time.perf_counter()
+        ctx = self._context()
+        suite = ctx.suites.get(suite_name)
+        asset = self._source.add_dataframe_asset(suite_name)
+        batch = asset.add_batch_definition_whole_dataframe("reduction")
+        vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
+        checkpoint = ctx.checkpoints.add(gx.Checkpoint(name=f"{stage}.{suite_name}", validation_definitions=[vd],
+                                                       actions=[], result_format=RESULT_FORMAT))
+        # the last validation of each suite is the one Data Docs show: drop older ones first
+        shutil.rmtree(self.tx.path_for(f"{QUALITY}/validations/{suite_name}"), ignore_errors=True)
+        result = checkpoint.run(batch_parameters={"dataframe": frame})
+        (suite_result,) = result.run_results.values()
+        run = SuiteRun(suite_name, stage, bool(suite_result.success),
+                       int(suite_result.statistics["evaluated_expectations"]), len(frame),
+                       round(time.perf_counter() - started, 3))
+        for r in suite_result.results:
+            if r.success:
+                continue
+            config = r.expectation_config.to_json_dict()
+            res = r.result or {}
+            batches = sorted({str(v) for item in res.get("unexpected_index_list") or []
+                              for v in (item.get(BATCH_COLUMN) if isinstance(item, dict) else [])
+                              for v in (v if isinstance(v, list) else [v])})
+            if not batches and not res.get("unexpected_index_list"):
+                batches = sorted(set(frame[BATCH_COLUMN].astype(str))) if BATCH_COLUMN in frame else []
+            severity = severity_of(config.get("meta"))
+            if severity == CRITICAL and batches and set(batches) <= self.waived:
+                severity = "waived"
+            run.failures.append(Failure(suite_name, _describe(config), config.get("meta", {}).get("why", ""),
+                                        severity, batches, res.get("unexpected_count")))
+        self.runs.append(run)
+        self.gx_seconds += run.seconds
+        for f in run.failures:
+            (log.error if f.severity == CRITICAL else log.warning)("quality %s", scrub(f.line()))
+        return run
+
+    # -- stages ----------------------------------------------------------------------------------
+    def previous_rows(self, source: str, sender: str, order_key: tuple) -> int | None:
+        """rows_read of the sender's latest loaded delivery of this source before this one."""
+        if self._previous_loads is None:
+            from ..warehouse.loads import read_loads
+            self._previous_loads = [
+                ((r["delivery_date"], r["file_name"]), r["source"], r["sender"], r["rows_read"])
+                for r in read_loads(self.tx.root).to_pylist() if r["outcome"] == "loaded"]
+        earlier = [(k, n) for k, s, snd, n in self._previous_loads if s == source and snd == sender and k < order_key]
+        return max(earlier)[1] if earlier else None
+
+    def check(self, stage: str, frames: dict[str, pd.DataFrame]) -> None:
+        failed = []
+        for suite, frame in frames.items():
+            run = self.validate(stage, suite, frame)
+            failed += [f for f in run.failures if f.severity == CRITICAL]
+        if failed:
+            raise QualityFailure(f"{stage}: critical expectation(s) failed, the run stops and the warehouse "
+                                 "stays as it was:\n  " + "\n  ".join(scrub(f.line()) for f in failed))
+
+    def check_ingest(self, loaded_files: set[str]) -> None:
+        frames = {}
+        for prefix, store in (("raw", self.raw), ("staged", self.staged)):
+            for source, rows in sorted(store.items()):
+                rows = [r for r in rows if r[BATCH_COLUMN] in loaded_files]
+                if rows:
+                    frames[f"{prefix}_{source}"] = pd.DataFrame(rows)
+        self.raw.clear()
+        self.staged.clear()
+        self.check("ingest", frames)
+
+    # -- output ----------------------------------------------------------------------------------
+    def publish(self) -> Path | None:
+        """Build Data Docs and write this run's summary; None when nothing was validated."""
+        if not self.runs:
+            return None
+        started = time.perf_counter()
+        self._context().build_data_docs()
+        summary = {
+            "run_id": self.tx.run_id,
+            "suites": [{"suite": r.suite, "stage": r.stage, "success": r.success, "evaluated": r.evaluated,
+                        "batches": r.batches, "seconds": r.seconds,
+                        "failures": [f.__dict__ for f in r.failures]} for r in self.runs],
+        }
+        self.tx.add_file(f"{QUALITY}/runs/{self.tx.run_id}.json").write_text(
+            json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
+        self.gx_seconds += time.perf_counter() - started
+        log.info("quality: %d suite validations, data docs in %.2fs, GX total %.2fs", len(self.runs),
+                 time.perf_counter() - started, self.gx_seconds)
+        return self.tx.root / QUALITY / "data_docs" / "index.html"
+
+    def counts(self) -> tuple[int, int, int]:
+        warnings = sum(1 for r in self.runs for f in r.failures if f.severity in (WARNING, "waived"))
+        failed = sum(1 for r in self.runs if not r.success)
+        return len(self.runs), failed, warnings

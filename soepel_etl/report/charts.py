@@ -1,0 +1,168 @@
+"""Static SVG charts (matplotlib), drawn from a table after disclosure control.
+
+Only shown numbers are drawn: suppressed segments of a 100% bar are merged into one grey
+'onderdrukt' segment (its size follows from the shown total anyway). Text is drawn as paths, so
+the SVG needs no fonts; ids are salted with the table id so several inline SVGs can share a page;
+no creation date is written, so the same warehouse gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from .model import Table  # noqa: E402
+
+SUPPRESSED_COLOUR = "#DDDDDD"
+INK = "#222222"
+GRID = "#DDDDDD"
+
+plt.rcParams.update({
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.edgecolor": "#888888",
+    "axes.labelcolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "svg.fonttype": "path",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+})
+
+_pct = FuncFormatter(lambda v, _: f"{v * 100:.0f}%")
+
+
+def _svg(fig, salt: str) -> str:
+    plt.rcParams["svg.hashsalt"] = salt
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    text = buf.getvalue()
+    text = text[text.index("<svg"):]
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
+    # scale to its container
+    text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1', text, count=1)
+    return text
+
+
+def _body_rows(table: Table, include_total: bool = True):
+    for i, (label, cells) in enumerate(table.rows):
+        if not include_total and i in table.total_rows:
+            continue
+        yield label, cells
+
+
+def stacked(table: Table) -> str:
+    rows = list(_body_rows(table))
+    parts = table.columns[:-1]
+    fig, ax = plt.subplots(figsize=(7.2, 0.42 * len(rows) + 1.3))
+    ylabels = []
+    any_suppressed = False
+    for y, (label, cells) in enumerate(reversed(rows)):
+        ylabels.append(label)
+        body = cells[:-1]
+        if cells[-1].suppressed or all(c.share_suppressed for c in body):
+            ax.text(0.005, y, "onderdrukt (<10)", va="center", fontsize=8, color="#555555")
+            continue
+        left = 0.0
+        for j, c in enumerate(body):
+            if c.share_suppressed or not c.share:
+                continue
+            ax.barh(y, c.share, left=left, color=table.colours[j], edgecolor="white", linewidth=0.5, height=0.72)
+            if c.share >= 0.07:
+                ax.text(left + c.share / 2, y, f"{c.share * 100:.0f}%", ha="center", va="center", fontsize=7.5,
+                        color="white" if table.colours[j] in ("#0072B2", "#D55E00", "#009E73") else INK)
+            left += c.share
+        if any(c.share_suppressed for c in body) and left < 0.9999:
+            any_suppressed = True
+            ax.barh(y, 1 - left, left=left, color=SUPPRESSED_COLOUR, hatch="///", edgecolor="white",
+                    linewidth=0.5, height=0.72)
+    ax.set_yticks(range(len(ylabels)), ylabels)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(_pct)
+    ax.grid(axis="x", color=GRID, linewidth=0.6)
+    ax.set_axisbelow(True)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in table.colours]
+    names = list(parts)
+    if any_suppressed:
+        handles.append(plt.Rectangle((0, 0), 1, 1, facecolor=SUPPRESSED_COLOUR, hatch="///", edgecolor="white"))
+        names.append("Onderdrukt (<10)")
+    ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(rows) > 4 else -0.25),
+              ncol=min(len(names), 3), frameon=False, fontsize=8)
+    return _svg(fig, table.id)
+
+
+def area(table: Table) -> str:
+    months = list(range(1, len(table.rows) + 1))
+    fig, ax = plt.subplots(figsize=(7.2, 3.8))
+    series = []
+    for j in range(len(table.columns) - 1):
+        series.append([0.0 if cells[j].share_suppressed else (cells[j].share or 0.0) for _, cells in table.rows])
+    rest = [max(0.0, 1 - sum(s[i] for s in series)) for i in range(len(months))]
+    colours = list(table.colours)
+    names = list(table.columns[:-1])
+    if any(r > 1e-9 for r in rest):
+        series.append(rest)
+        colours.append(SUPPRESSED_COLOUR)
+        names.append("Onderdrukt (<10)")
+    ax.stackplot(months, series, colors=colours, labels=names, edgecolor="white", linewidth=0.3)
+    ax.set_xlim(1, months[-1])
+    ax.set_ylim(0, 1)
+    ax.set_xticks([1, 6, 12, 18, 24])
+    ax.set_xlabel("Maanden na uitstroom")
+    ax.yaxis.set_major_formatter(_pct)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False, fontsize=8)
+    return _svg(fig, table.id)
+
+
+def grouped(table: Table) -> str:
+    rows = list(_body_rows(table, include_total=False))
+    groups = table.columns[:-1]
+    fig, ax = plt.subplots(figsize=(7.2, 0.75 * len(rows) + 1.2))
+    height = 0.8 / len(groups)
+    for y, (label, cells) in enumerate(reversed(rows)):
+        for j, c in enumerate(cells[:-1]):
+            pos = y + 0.4 - height * (j + 0.5)
+            if c.share_suppressed:
+                ax.text(0.002, pos, "<10", va="center", fontsize=7, color="#555555")
+                continue
+            ax.barh(pos, c.share or 0.0, height=height * 0.92, color=table.colours[j])
+            ax.text((c.share or 0) + 0.005, pos, f"{(c.share or 0) * 100:.0f}%", va="center", fontsize=7)
+    ax.set_yticks(range(len(rows)), [r[0] for r in reversed(rows)])
+    ax.xaxis.set_major_formatter(_pct)
+    ax.set_xlim(0, max([c.share or 0 for _, cells in rows for c in cells[:-1]] + [0.1]) * 1.18)
+    ax.grid(axis="x", color=GRID, linewidth=0.6)
+    ax.set_axisbelow(True)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=table.colours[j]) for j in range(len(groups))]
+    ax.legend(handles, groups, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=len(groups), frameon=False,
+              fontsize=8)
+    return _svg(fig, table.id)
+
+
+def bars(table: Table) -> str:
+    rows = list(_body_rows(table, include_total=False))
+    fig, ax = plt.subplots(figsize=(7.2, 0.32 * len(rows) + 1.0))
+    values = [0 if cells[0].suppressed else cells[0].value for _, cells in rows]
+    top = max(values + [1])
+    for y, ((label, cells), v) in enumerate(zip(reversed(rows), reversed(values))):
+        if cells[0].suppressed:
+            ax.text(top * 0.005, y, "<10", va="center", fontsize=7.5, color="#555555")
+            continue
+        ax.barh(y, v, color=table.colours[0] if table.colours else "#0072B2", height=0.7)
+        ax.text(v + top * 0.01, y, f"{v:,}".replace(",", "."), va="center", fontsize=7.5)
+    ax.set_yticks(range(len(rows)), [r[0] for r in reversed(rows)])
+    ax.set_xlim(0, top * 1.12)
+    ax.set_xlabel(table.columns[0])
+    ax.grid(axis="x", color=GRID, linewidth=0.6)
+    ax.set_axisbelow(True)
+    return _svg(fig, table.id)
+
+
+def chart_svg(table: Table) -> str | None:
+    return {"stacked": stacked, "area": area, "grouped": grouped, "bars": bars}.get(table.chart, lambda t: None)(table)

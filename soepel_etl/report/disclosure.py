@@ -1,0 +1,151 @@
+"""Disclosure control for published reports (definitions.md, "Disclosure control").
+
+Primary suppression: every person count under 10 (zero included) is shown as ``<10``.
+Secondary suppression: more cells are suppressed until no suppressed count can be worked out
+exactly, neither from the totals of its own table nor from any other table of the same report.
+
+The check is linear algebra over the records of each *family* (all tables counting the same
+people). Every count cell is the sum of the records its key selects. A suppressed cell is
+recoverable when its indicator vector lies in the span of the published cells' vectors. The
+unknowns are taken as the record types that occur in the data (plus a few for empty cells), which
+assumes an attacker who knows more than the report says: protection against that attacker implies
+protection against a real one. Cells are added greedily, smallest first, in the same line (row or
+column) as a recoverable cell, until nothing is recoverable.
+
+Shares are computed from exact counts before suppression and shown only when both their count and
+their denominator are shown (a share next to a shown count would otherwise reveal its denominator).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.linalg import qr
+
+from .model import Key, Report, Table
+
+THRESHOLD = 10
+SUPPRESSED = "<10"
+MAX_ROUNDS = 2000
+
+
+class Family:
+    """The count cells of one family across all tables, with their members among the records."""
+
+    def __init__(self, name: str, records: pd.DataFrame, tables: list[Table]):
+        self.name = name
+        self.tables = tables
+        self.values: dict[Key, int] = {}
+        for table in tables:
+            for cell in table.cells():
+                if cell.key is not None:
+                    previous = self.values.setdefault(cell.key, int(cell.value))
+                    if previous != cell.value:
+                        raise AssertionError(f"{name}: key {cell.key} has two values {previous} and {cell.value}")
+        self.keys = sorted(self.values, key=lambda k: (len(k), repr(k)))
+        self.index = {k: i for i, k in enumerate(self.keys)}
+        self.matrix = membership(self.keys, records, self.values)
+        # additive lines (total = sum of parts) by key, for choosing secondary cells
+        self.lines: list[list[Key]] = []
+        for table in tables:
+            for total, parts in table.lines:
+                self.lines.append([*parts, total])
+
+
+def membership(keys: list[Key], records: pd.DataFrame, values: dict | None = None) -> np.ndarray:
+    """keys × atoms 0/1 matrix. Atoms: the distinct record types in the data, plus up to three
+    phantom types for every empty cell (real record types with that cell's values filled in), so an
+    empty cell is an unknown like any other rather than a known zero."""
+    dims = sorted({d for k in keys for d, _ in k})
+    atoms = records[dims].drop_duplicates().reset_index(drop=True) if dims else records.iloc[:1, :0]
+    phantoms = []
+    if len(atoms):
+        for k in keys:
+            if (values or {}).get(k, 1) == 0 and k:
+                picks = sorted({0, len(atoms) // 2, len(atoms) - 1})
+                for i in picks:
+                    ph = atoms.iloc[i].copy()
+                    for d, v in k:
+                        ph[d] = v
+                    phantoms.append(ph)
+    if phantoms:
+        atoms = pd.concat([atoms, pd.DataFrame(phantoms)], ignore_index=True).drop_duplicates().reset_index(drop=True)
+    m = np.ones((len(keys), len(atoms)), dtype=np.float64)
+    cols = {d: atoms[d].to_numpy(dtype=object) for d in dims}
+    for i, k in enumerate(keys):
+        row = np.ones(len(atoms), dtype=bool)
+        for d, v in k:
+            row &= cols[d] == v
+        m[i] = row
+    return m
+
+
+def recoverable(matrix: np.ndarray, known: np.ndarray, hidden: np.ndarray, tol: float = 1e-7) -> np.ndarray:
+    """For each hidden row: does it lie in the row space of the known rows (exactly determined)?"""
+    if not len(hidden):
+        return np.zeros(0, dtype=bool)
+    targets = matrix[hidden]
+    if not len(known):
+        return np.linalg.norm(targets, axis=1) < tol
+    q, r, _ = qr(matrix[known].T, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(r))
+    rank = int((diag > np.finfo(float).eps * max(matrix.shape) * max(1.0, diag.max(initial=0.0)) * 100).sum())
+    basis = q[:, :rank]
+    residual = targets.T - basis @ (basis.T @ targets.T)
+    norms = np.linalg.norm(targets, axis=1)
+    return np.linalg.norm(residual, axis=0) <= 1e-6 * np.maximum(norms, 1.0)
+
+
+def protect(family: Family) -> set[Key]:
+    """The set of keys to suppress in one family."""
+    values = family.values
+    suppressed = {k for k, v in values.items() if v < THRESHOLD}
+    order = lambda k: (values[k], len(k), repr(k))  # noqa: E731 - smallest first, then deterministic
+
+    def structural() -> None:
+        changed = True
+        while changed:
+            changed = False
+            for line in family.lines:
+                hidden = [k for k in line if k in suppressed]
+                if len(hidden) == 1:
+                    options = sorted((k for k in line if k not in suppressed), key=order)
+                    if options:
+                        suppressed.add(options[0])
+                        changed = True
+
+    for _ in range(MAX_ROUNDS):
+        structural()
+        hidden = np.array(sorted(family.index[k] for k in suppressed), dtype=int)
+        known = np.array([i for i in range(len(family.keys)) if family.keys[i] not in suppressed], dtype=int)
+        found = recoverable(family.matrix, known, hidden)
+        if not found.any():
+            return suppressed
+        target = family.keys[hidden[np.argmax(found)]]
+        options = sorted({k for line in family.lines if target in line for k in line if k not in suppressed},
+                         key=order)
+        if not options:   # in no line: hide the cheapest published cell of the family and try again
+            options = sorted((k for k in family.keys if k not in suppressed), key=order)
+        if not options:
+            return suppressed
+        suppressed.add(options[0])
+    raise RuntimeError(f"disclosure control did not converge for {family.name}")
+
+
+def apply(report: Report) -> None:
+    """Suppress in place (audience publiek); intern reports are left exact."""
+    by_family: dict[str, list[Table]] = {}
+    for table in report.tables():
+        if table.family:
+            by_family.setdefault(table.family, []).append(table)
+    for name, tables in sorted(by_family.items()):
+        family = Family(name, report.families[name], tables)
+        suppressed = protect(family)
+        for table in tables:
+            for cell in table.cells():
+                key = cell.key if cell.key is not None else cell.follows
+                if key is not None and key in suppressed:
+                    cell.suppressed = True
+            for cell in table.cells():
+                if cell.den is not None:
+                    cell.share_suppressed = cell.suppressed or cell.den in suppressed or cell.share is None

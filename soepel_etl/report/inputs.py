@@ -1,0 +1,193 @@
+"""Everything the report reads from the warehouse, in one module, selected by region and pilot.
+
+Reads the marts (``outflow_outcomes``, ``risk_monitor``), the loads manifest and ``_meta/builds``.
+Four inputs are not in the marts yet and are read here from core or quarantine, each marked
+``NOT A MART`` below, until the marts carry them (see docs/report.md, "What the report needs"):
+the monthly status after outflow (core/person_month), the municipality of people in the risk
+monitor (core/persons), interventions and the participant register (core/interventions,
+core/participants), and quarantined rows by reason (quarantine/<source>).
+
+Person keys are used only to join and to count distinct people; they are replaced by row numbers
+before anything leaves this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ..models.definitions import WINDOW
+from ..reference import reference_sql, shipped_reference_dir
+from . import labels as L
+
+
+@dataclass
+class Selection:
+    rmc_region: str | None = None
+    pilot: str | None = None
+
+    def slug(self) -> str:
+        parts = [f"regio-{self.rmc_region}" if self.rmc_region else "", f"pilot-{self.pilot}" if self.pilot else ""]
+        return "-".join(p for p in parts if p) or "alle"
+
+
+@dataclass
+class Inputs:
+    selection: Selection
+    build: dict
+    outflows: pd.DataFrame          # one row per outflow: cohort, prog, part, f24, sd, sw, m1 … m24
+    risk: pd.DataFrame              # one row per person in the risk monitor: band, region, gemeente, level, flags
+    interventions: pd.DataFrame     # one row per intervention: pid (a row number), kind, part
+    participants: pd.DataFrame      # one row per register entry with valid consent: part, pid, pilot_code
+    loads: pd.DataFrame             # the loads manifest
+    quarantine: pd.DataFrame        # source, reason, rows
+    region_names: dict
+    municipality_names: dict
+    pilot_names: dict
+
+
+def _table(warehouse: Path, relpath: str) -> str | None:
+    folder = Path(warehouse) / relpath
+    if not folder.exists() or not any(folder.rglob("*.parquet")):
+        return None
+    glob = str(folder / "**" / "*.parquet").replace("'", "''")
+    return f"read_parquet('{glob}', hive_partitioning=true, union_by_name=true)"
+
+
+def _require(warehouse: Path, relpath: str) -> str:
+    source = _table(warehouse, relpath)
+    if source is None:
+        raise FileNotFoundError(f"the warehouse {warehouse} has no {relpath}: run `soepel-etl run` first")
+    return source
+
+
+def _where(clauses: list[str]) -> str:
+    return ("WHERE " + " AND ".join(clauses)) if clauses else ""
+
+
+def _lit(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def read_inputs(warehouse: Path, selection: Selection) -> Inputs:
+    warehouse = Path(warehouse)
+    con = duckdb.connect()
+    try:
+        return _read(con, warehouse, selection)
+    finally:
+        con.close()
+
+
+def _read(con, warehouse: Path, sel: Selection) -> Inputs:
+    outflow_src = _require(warehouse, "marts/outflow_outcomes")
+    risk_src = _require(warehouse, "marts/risk_monitor")
+    builds_src = _require(warehouse, "_meta/builds")
+
+    build = con.sql(f"SELECT built_at, reference_date, employment_coverage_month, education_coverage_month, "
+                    f"risk_reference_month FROM {builds_src} ORDER BY built_at DESC LIMIT 1").df().iloc[0].to_dict()
+
+    # -- outflows (marts/outflow_outcomes) with the monthly path after outflow -----------------
+    where = []
+    if sel.rmc_region:
+        where.append(f"rmc_region_code = {_lit(sel.rmc_region)}")
+    if sel.pilot:
+        where.append(f"pilot_code = {_lit(sel.pilot)}")
+    con.sql(f"""CREATE TEMP TABLE o AS
+        SELECT row_number() OVER (ORDER BY brin, enrolment_id) AS oid, person_key,
+               CAST(substr(outflow_month, 1, 4) AS INTEGER) * 12 + CAST(substr(outflow_month, 6, 2) AS INTEGER) - 1 AS u,
+               cohort, pilot_code, rmc_region_code AS region, {L.programme_sql()} AS prog,
+               participation_type AS part,
+               CASE WHEN final_24 THEN 'definitief' ELSE 'voorlopig' END AS f24, final_6, final_12,
+               CASE WHEN sustained_destination_24 IS NULL THEN 'onbekend'
+                    WHEN sustained_destination_24 THEN 'ja' ELSE 'nee' END AS sd,
+               CASE WHEN sustained_work_24 IS NULL THEN 'onbekend'
+                    WHEN sustained_work_24 THEN 'ja' ELSE 'nee' END AS sw,
+               status_6, status_12, status_24
+        FROM {outflow_src} {_where(where)}""")
+    outflows = con.sql("SELECT * EXCLUDE (person_key, u) FROM o ORDER BY oid").df()
+    # NOT A MART: core/person_month, for the status in every month u+1 … u+24
+    pm_src = _table(warehouse, "core/person_month")
+    if pm_src is not None:
+        path = con.sql(f"""
+            SELECT o.oid, t.k, coalesce(pm.status, 'onbekend') AS status
+            FROM o, range(1, {WINDOW} + 1) AS t(k)
+            LEFT JOIN (SELECT person_key, month_index, status FROM {pm_src}) AS pm
+              ON pm.person_key = o.person_key AND pm.month_index = o.u + t.k""").df()
+        wide = path.pivot(index="oid", columns="k", values="status")
+        wide.columns = [f"m{k}" for k in wide.columns]
+        outflows = outflows.merge(wide, left_on="oid", right_index=True, how="left")
+    else:
+        for k in range(1, WINDOW + 1):
+            outflows[f"m{k}"] = "onbekend"
+    # one home for the horizons: the mart's status_k, which must agree with the path
+    for k in L.HORIZONS:
+        outflows[f"m{k}"] = outflows.pop(f"status_{k}")
+    outflows["cohort"] = outflows["cohort"].astype(int)
+
+    # -- risk monitor (marts/risk_monitor) ----------------------------------------------------
+    rwhere = [f"r.rmc_region_code = {_lit(sel.rmc_region)}"] if sel.rmc_region else []
+    persons_src = _table(warehouse, "core/persons")   # NOT A MART: the municipality of each person
+    municipality = "p.municipality_code" if persons_src else "NULL"
+    pjoin = f"LEFT JOIN (SELECT person_key, municipality_code FROM {persons_src}) AS p USING (person_key)" \
+        if persons_src else ""
+    risk = con.sql(f"""
+        SELECT r.reference_month, r.age, {L.age_band_sql('r.age')} AS band, r.rmc_region_code AS region,
+               coalesce({municipality}, '-') AS gemeente, r.risk_level AS level, r.risk_score,
+               {', '.join(f'r.{f}' for f in L.RISK_FLAGS)}
+        FROM {risk_src} AS r {pjoin} {_where(rwhere)}
+        ORDER BY r.rmc_region_code, r.age, r.risk_score, r.person_key""").df()
+
+    # -- NOT A MART: interventions and the participant register (core) -------------------------
+    int_src, part_src = _table(warehouse, "core/interventions"), _table(warehouse, "core/participants")
+    pwhere = ["p.consent_valid"]
+    if sel.pilot:
+        pwhere.append(f"p.pilot_code = {_lit(sel.pilot)}")
+    if sel.rmc_region and persons_src:
+        pwhere.append(f"p.person_key IN (SELECT person_key FROM {persons_src} "
+                      f"WHERE rmc_region_code = {_lit(sel.rmc_region)})")
+    if part_src:
+        con.sql(f"""CREATE TEMP TABLE reg AS
+            SELECT dense_rank() OVER (ORDER BY p.person_key) AS pid, p.person_key, p.pilot_code,
+                   p.participation_type AS part
+            FROM {part_src} AS p {_where(pwhere)}""")
+        participants = con.sql("SELECT pid, pilot_code, part FROM reg ORDER BY pilot_code, pid").df()
+        if int_src:
+            interventions = con.sql(f"""
+                SELECT r.pid, r.part, i.pilot_code, i.intervention AS kind, i.hours
+                FROM {int_src} AS i JOIN reg AS r USING (person_key, pilot_code)
+                ORDER BY r.pid, i.intervention, i.start_date""").df()
+        else:
+            interventions = pd.DataFrame(columns=["pid", "part", "pilot_code", "kind", "hours"])
+    else:
+        participants = pd.DataFrame(columns=["pid", "pilot_code", "part"])
+        interventions = pd.DataFrame(columns=["pid", "part", "pilot_code", "kind", "hours"])
+
+    # -- the loads manifest, and NOT A MART: quarantined rows by reason ------------------------
+    loads_src = _table(warehouse, "_meta/loads")
+    loads = con.sql(f"SELECT file_name, source, sender, delivery_date, outcome, reason, rows_read, rows_loaded, "
+                    f"rows_quarantined, rows_duplicate, rows_excluded FROM {loads_src} "
+                    f"ORDER BY source, sender, delivery_date, file_name").df() if loads_src else pd.DataFrame()
+    parts = []
+    for source in L.SOURCE_LABELS:
+        q_src = _table(warehouse, f"quarantine/{source}")
+        if q_src:
+            parts.append(con.sql(f"SELECT '{source}' AS source, reason, count(*) AS rows FROM "
+                                 f"(SELECT unnest(reasons) AS reason FROM {q_src}) GROUP BY ALL").df())
+    quarantine = (pd.concat(parts, ignore_index=True) if parts
+                  else pd.DataFrame(columns=["source", "reason", "rows"]))
+    quarantine = quarantine.sort_values(["source", "reason"]).reset_index(drop=True)
+
+    ref = shipped_reference_dir()
+    gemeenten = con.sql(f"SELECT * FROM {reference_sql(ref, 'gemeenten')}").df()
+    pilots = con.sql(f"SELECT * FROM {reference_sql(ref, 'pilots')}").df()
+    return Inputs(
+        selection=sel, build=build, outflows=outflows, risk=risk, interventions=interventions,
+        participants=participants, loads=loads, quarantine=quarantine,
+        region_names=dict(zip(gemeenten.rmc_regio_code, gemeenten.rmc_regio_naam)),
+        municipality_names=dict(zip(gemeenten.gemeente_code, gemeenten.gemeente_naam)),
+        pilot_names=dict(zip(pilots.pilot, pilots.naam)),
+    )

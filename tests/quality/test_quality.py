@@ -1,0 +1,170 @@
+"""The quality layer: each suite broken on purpose, severities and their effect, and a privacy scan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from soepel_etl.models import build as build_module
+from soepel_etl.quality import QualityFailure
+from soepel_etl.quality.runner import project_dir
+from soepel_etl.quality.suites import all_suites, suite_json
+from tests.conftest import (ONDERWIJS_HEADER, TEST_KEY_TEXT, onderwijs_row, pseudonym, run_pipeline, tree_state,
+                            write_delivery)
+
+
+def valid_bsns(n: int, start: int = 23456780) -> list[str]:
+    out, base = [], start
+    while len(out) < n:
+        s = f"{base:08d}"
+        check = sum(w * int(c) for w, c in zip(range(9, 1, -1), s)) % 11
+        if check < 10:
+            out.append(s + str(check))
+        base += 7
+    return out
+
+
+def rows(n: int, prefix: str = "E", bsns: list[str] | None = None) -> list[dict]:
+    bsns = bsns or valid_bsns(n)
+    return [onderwijs_row(bsn=b, inschrijving_id=f"{prefix}{i}", geboortedatum=f"{1 + i % 28:02d}-03-2002")
+            for i, b in enumerate(bsns[:n])]
+
+
+def deliver(landing: Path, name: str, data: list[dict]) -> Path:
+    return write_delivery(landing / "onderwijs" / name, ONDERWIJS_HEADER, data)
+
+
+def last_results(warehouse: Path) -> dict:
+    runs = sorted((warehouse / "_meta/quality/runs").glob("*.json"))
+    return json.loads(runs[-1].read_text())
+
+
+def failures(results: dict) -> list[dict]:
+    return [f for s in results["suites"] for f in s["failures"]]
+
+
+def test_suites_are_the_reviewed_json():
+    folder = project_dir() / "expectations"
+    suites = all_suites()
+    assert sorted(p.stem for p in folder.glob("*.json")) == sorted(suites)
+    for name, ex in suites.items():
+        on_disk = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        assert on_disk == json.loads(json.dumps(suite_json(name, ex))), f"regenerate {name}.json"
+        for e in on_disk["expectations"]:
+            assert e["meta"]["severity"] in ("critical", "warning") and e["severity"] == e["meta"]["severity"]
+
+
+def test_clean_run_validates_every_stage_and_writes_data_docs(landing, warehouse):
+    deliver(landing, "onderwijs_25PZ_20200315.csv", rows(25))
+    summary = run_pipeline(landing, warehouse)
+    docs = warehouse / "_meta/quality/data_docs/index.html"
+    assert summary.data_docs == docs and docs.is_file()
+    assert any("quality:" in line and str(docs) in line for line in summary.lines())
+    results = last_results(warehouse)
+    suites = {s["suite"] for s in results["suites"]}
+    assert {"raw_onderwijs", "staged_onderwijs", "core_person_month", "marts_cohort_outcomes"} <= suites
+    assert not [f for f in failures(results) if f["severity"] == "critical"]
+    html = docs.read_text(encoding="utf-8")
+    assert "raw_onderwijs" in html and "marts_risk_monitor" in html
+
+
+def test_a_third_of_the_rows_missing_is_a_warning_and_the_run_completes(landing, warehouse):
+    bsns = valid_bsns(30)
+    deliver(landing, "onderwijs_25PZ_20200315.csv", rows(30, bsns=bsns))
+    run_pipeline(landing, warehouse)
+    deliver(landing, "onderwijs_25PZ_20200415.csv", rows(20, prefix="F", bsns=bsns))
+    summary = run_pipeline(landing, warehouse)
+    assert summary.files("loaded") == 1                       # loaded: a warning does not stop the run
+    failed = [f for f in failures(last_results(warehouse)) if "rows_vs_previous" in f["expectation"]]
+    assert len(failed) == 1
+    assert failed[0]["severity"] == "warning" and failed[0]["suite"] == "raw_onderwijs"
+    assert failed[0]["batches"] == ["onderwijs_25PZ_20200415.csv"]
+    assert (warehouse / "staging/onderwijs").exists() and len(list((warehouse / "staging/onderwijs").glob("*"))) == 2
+
+
+def _fails_critically(landing, warehouse, *expected: str) -> str:
+    before = tree_state(warehouse)
+    with pytest.raises(QualityFailure) as info:
+        run_pipeline(landing, warehouse)
+    assert tree_state(warehouse) == before                    # the warehouse stays as it was
+    message = str(info.value)
+    for text in expected:
+        assert text in message, message
+    return message
+
+
+def test_mostly_invalid_identifiers_stop_the_run(landing, warehouse):
+    deliver(landing, "onderwijs_25PZ_20200315.csv", rows(25))
+    run_pipeline(landing, warehouse)
+    bad = [onderwijs_row(bsn=f"{100000000 + i * 1111:09d}"[:8] + "0", inschrijving_id=f"B{i}") for i in range(25)]
+    bad = [r for r in bad if r["bsn"] not in valid_bsns(1000, 10000000)] or bad
+    deliver(landing, "onderwijs_25PZ_20200415.csv", bad)
+    _fails_critically(landing, warehouse, "raw_onderwijs", "valid_identifier_rate", "onderwijs_25PZ_20200415.csv",
+                      "[critical]")
+
+
+def test_a_raw_bsn_column_left_in_staging_stops_the_run(landing, warehouse, monkeypatch):
+    from soepel_etl.extracts import ingest
+
+    deliver(landing, "onderwijs_25PZ_20200315.csv", rows(25))
+    run_pipeline(landing, warehouse)
+    deliver(landing, "onderwijs_25PZ_20200415.csv", rows(25, prefix="G"))
+    original = ingest.staging_select
+    monkeypatch.setattr(ingest, "staging_select", lambda source: original(source) + ",\n  n_bsn AS bsn")
+    message = _fails_critically(landing, warehouse, "staged_onderwijs", "raw_identifier_columns",
+                                "onderwijs_25PZ_20200415.csv")
+    assert valid_bsns(25)[0] not in message
+
+
+def _patch_sql(monkeypatch, table: str, wrap: str) -> None:
+    original = build_module._sql
+
+    def patched(layer, name):
+        template = original(layer, name)
+        if name == table:
+            from string import Template
+            return Template(wrap.replace("{q}", template.template))
+        return template
+
+    monkeypatch.setattr(build_module, "_sql", patched)
+
+
+def test_a_duplicated_person_month_stops_the_run(landing, warehouse, monkeypatch):
+    deliver(landing, "onderwijs_25PZ_20200315.csv", rows(25))
+    run_pipeline(landing, warehouse)
+    deliver(landing, "onderwijs_25PZ_20200415.csv", rows(5, prefix="H"))
+    _patch_sql(monkeypatch, "person_month", "SELECT * FROM ({q}) UNION ALL (SELECT * FROM ({q}) LIMIT 1)")
+    _fails_critically(landing, warehouse, "core_person_month", "one row per person-month", "core/person_month")
+
+
+def test_shares_that_do_not_add_up_stop_the_run(landing, warehouse, monkeypatch):
+    deliver(landing, "onderwijs_25PZ_20200315.csv", rows(25))
+    run_pipeline(landing, warehouse)
+    deliver(landing, "onderwijs_25PZ_20200415.csv", rows(5, prefix="K"))
+    _patch_sql(monkeypatch, "cohort_outcomes", "SELECT * REPLACE (share * 1.5 AS share) FROM ({q})")
+    _fails_critically(landing, warehouse, "marts_cohort_outcomes", "share_sum", "marts/cohort_outcomes")
+
+
+def test_no_identifier_birth_date_or_key_in_any_gx_output(landing, warehouse):
+    good = valid_bsns(22)
+    invalid = ["123456789", "987654321", "111111111"]           # fail the eleven-test: quarantined, flagged
+    data = rows(22, bsns=good) + [onderwijs_row(bsn=b, inschrijving_id=f"X{i}", geboortedatum="17-11-2001")
+                                  for i, b in enumerate(invalid)]
+    deliver(landing, "onderwijs_25PZ_20200315.csv", data)
+    run_pipeline(landing, warehouse)
+    results = last_results(warehouse)
+    assert any("valid_identifier_rate" in f["expectation"] for f in failures(results))   # a warning fired
+    secrets = set(good + invalid) | {g[1:] for g in good if g.startswith("0")}
+    secrets |= {"17-11-2001", "2001-11-17", "1-03-2002", "01-03-2002", "2002-03-01", TEST_KEY_TEXT}
+    secrets |= {pseudonym("bsn", b) for b in good}
+    scanned = 0
+    for root in (warehouse / "_meta/quality", project_dir()):
+        for path in root.rglob("*"):
+            if path.is_file():
+                text = path.read_bytes().decode("utf-8", errors="replace")
+                scanned += 1
+                leaked = [s for s in secrets if s in text]
+                assert not leaked, f"{path}: {leaked}"
+    assert scanned > 20
