@@ -23,7 +23,7 @@ from ..extracts.staging import staging_ddl
 from ..reference import reference_sql
 from ..warehouse.transaction import Transaction
 from . import definitions as d
-from .current import current_sql
+from .current import current_sql, file_rank_sql
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +144,25 @@ def parameters(coverage: Coverage, reference_date: dt.date) -> dict[str, str]:
         "status_without_timeline": d.status_sql("true", "false", "false", "coalesce(e.employed_at_r, false)",
                                                 "b.person_key IS NOT NULL"),
         "risk_level": d.risk_level_sql("risk_score"),
+        "werk_file_ranks": file_rank_sql("stg_werk"),
+        "werk_person_id": d.person_id_sql("person_key"),
+        "enrolment_person_id": d.person_id_sql("person_key"),
+        "benefit_person_id": d.person_id_sql("person_key"),
+        "persons_person_id": d.person_id_sql("r.person_key"),
+        "outflow_person_id": d.person_id_sql("e.person_key"),
         **{f"current_{s}": current_sql(s, f"stg_{s}") for s in SOURCES},
     }
+
+
+class PersonIdCollision(RuntimeError):
+    """Two pseudonyms share the 60-bit surrogate the build joins on; the build refuses to merge them."""
+
+
+def _check_person_ids(con) -> None:
+    ids, keys = con.execute("SELECT count(DISTINCT person_id), count(*) FROM core_persons").fetchone()
+    if ids != keys:
+        raise PersonIdCollision(
+            f"{keys - ids} person_key(s) share a 60-bit surrogate id; widen definitions.person_id_sql")
 
 
 def connect(workdir: Path, memory_limit: str = "3GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
@@ -178,7 +195,7 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
                     out = tx.replace_table(f"{layer}/{table}")
                     con.execute(f"COPY ({query}) TO '{out}' (FORMAT parquet, COMPRESSION zstd, "
                                 f"FILE_SIZE_BYTES '256MB', FILENAME_PATTERN 'part-{{i}}')")
-                    con.execute(f"CREATE OR REPLACE TEMP TABLE person_month_index AS SELECT person_key, month_index, "
+                    con.execute(f"CREATE OR REPLACE TEMP VIEW person_month_index AS SELECT person_id, month_index, "
                                 f"status, enrolled FROM read_parquet('{out}/*.parquet')")
                     con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet('{out}/*.parquet')")
                     rows = con.execute("SELECT count(*) FROM person_month_index").fetchone()[0]
@@ -187,6 +204,8 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
                     out = tx.replace_table(f"{layer}/{table}")
                     con.execute(f"COPY {name} TO '{out}/data.parquet' (FORMAT parquet, COMPRESSION zstd)")
                     rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+                if (layer, table) == ("core", "persons"):
+                    _check_person_ids(con)
                 result.rows[f"{layer}/{table}"] = int(rows)
                 result.seconds[f"{layer}/{table}"] = round(time.perf_counter() - started, 2)
                 log.info("built %s/%s: %d rows in %.1fs", layer, table, rows, result.seconds[f"{layer}/{table}"])

@@ -20,12 +20,21 @@ RECORD_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+PRECEDENCE = "delivery_date, file_name, load_id"   # ascending: the last one wins
+
+
+def file_rank_sql(relation: str) -> str:
+    """Each staged file's precedence as an integer (higher wins), for fast arg_max over big sources."""
+    return (f"SELECT load_id, CAST(row_number() OVER (ORDER BY {PRECEDENCE}) AS INTEGER) AS file_rank "
+            f"FROM (SELECT DISTINCT load_id, delivery_date, file_name FROM {relation})")
+
+
 def current_sql(source: str, relation: str) -> str:
     """SELECT of the current version of every record of ``source`` in ``relation`` (staging rows)."""
     key = ", ".join(RECORD_KEYS[source])
     query = (
         f"SELECT * FROM {relation} QUALIFY row_number() OVER "
-        f"(PARTITION BY {key} ORDER BY delivery_date DESC, file_name DESC, load_id DESC) = 1"
+        f"(PARTITION BY {key} ORDER BY {', '.join(c + ' DESC' for c in PRECEDENCE.split(', '))}) = 1"
     )
     if source == "onderwijs":
         query = f"SELECT * FROM ({query}) WHERE mutation IS DISTINCT FROM 'V'"

@@ -5,42 +5,40 @@
 --   employed(m): hours over all employers in m add up to more than 0
 --   benefit(m):  a benefit spell overlaps m
 --   observed(m): m <= both coverage months
+-- Joins run on integers (person_id, month index); the pseudonym is attached once at the end.
 WITH grid AS (
-    SELECT person_key, unnest(generate_series(first_month_index, ${last_month_index})) AS m
+    SELECT person_id, unnest(generate_series(first_month_index, ${last_month_index})) AS m
     FROM core_persons
 ), enrolment_months AS (
-    SELECT person_key, m, bool_or(leerweg = 'BBL') AS bbl
+    SELECT person_id, m, bool_or(leerweg = 'BBL') AS bbl
     FROM (
-        SELECT person_key, leerweg,
+        SELECT ${enrolment_person_id} AS person_id, leerweg,
                unnest(generate_series(${enrolment_start_index},
                       least(coalesce(${enrolment_end_index}, ${last_month_index}), ${last_month_index}))) AS m
         FROM core_enrolments
     )
-    GROUP BY person_key, m
-), employment AS (
-    SELECT person_key, ${employment_month_index} AS m, hours
-    FROM core_employment_months
+    GROUP BY person_id, m
 ), benefit_months AS (
-    SELECT DISTINCT person_key, m
+    SELECT DISTINCT person_id, m
     FROM (
-        SELECT person_key,
+        SELECT ${benefit_person_id} AS person_id,
                unnest(generate_series(${benefit_start_index},
                       least(coalesce(${benefit_end_index}, ${last_month_index}), ${last_month_index}))) AS m
         FROM core_benefit_spells
     )
 ), flags AS (
-    SELECT g.person_key, g.m,
-           e.person_key IS NOT NULL AS enrolled,
+    SELECT g.person_id, g.m,
+           e.person_id IS NOT NULL AS enrolled,
            coalesce(e.bbl, false) AS bbl,
            coalesce(w.hours, 0) > 0 AS employed,
            coalesce(w.hours, 0) AS hours,
-           b.person_key IS NOT NULL AS benefit,
+           b.person_id IS NOT NULL AS benefit,
            g.m <= ${observed_until_index} AS observed
     FROM grid AS g
-    LEFT JOIN enrolment_months AS e USING (person_key, m)
-    LEFT JOIN employment AS w USING (person_key, m)
-    LEFT JOIN benefit_months AS b USING (person_key, m)
+    LEFT JOIN enrolment_months AS e USING (person_id, m)
+    LEFT JOIN (SELECT person_id, month_index AS m, hours FROM core_employment_months) AS w USING (person_id, m)
+    LEFT JOIN benefit_months AS b USING (person_id, m)
 )
-SELECT person_key, ${month_text} AS month, ${status} AS status,
-       enrolled, bbl, employed, hours, benefit, observed, m AS month_index
-FROM flags
+SELECT p.person_key, ${month_text} AS month, ${status} AS status,
+       f.enrolled, f.bbl, f.employed, f.hours, f.benefit, f.observed, f.m AS month_index, f.person_id
+FROM flags AS f JOIN core_persons AS p USING (person_id)

@@ -14,7 +14,7 @@ WITH ranked AS (
     FROM core_enrolments
     GROUP BY person_key
 )
-SELECT r.person_key, r.identifier_type, r.birth_month, r.sex, r.municipality_code, r.rmc_region_code,
+SELECT ${persons_person_id} AS person_id, r.person_key, r.identifier_type, r.birth_month, r.sex, r.municipality_code, r.rmc_region_code,
        s.first_month_index, ${first_month_text} AS first_month,
        s.has_startkwalificatie, s.enrolments
 FROM ranked AS r JOIN summary AS s USING (person_key)

@@ -4,7 +4,7 @@
 -- least 5 of the 6 months u+19 … u+24 active (unknown when any of them is 'onbekend');
 -- final_k = month u+k is observed.
 WITH outflows AS (
-    SELECT e.person_key, e.brin, e.enrolment_id, e.enrolment_end AS outflow_date,
+    SELECT e.person_key, ${outflow_person_id} AS person_id, e.brin, e.enrolment_id, e.enrolment_end AS outflow_date,
            ${outflow_month_index} AS u,
            year(e.enrolment_end) AS cohort, e.pilot_code, e.crebo, e.niveau, e.leerweg, e.diploma,
            e.rmc_region_code,
@@ -14,12 +14,12 @@ WITH outflows AS (
         ON p.person_key = e.person_key AND p.pilot_code = e.pilot_code AND p.consent_valid
     WHERE e.enrolment_end IS NOT NULL
 ), window_months AS (
-    SELECT o.person_key, o.brin, o.enrolment_id, k, o.u + k AS m
+    SELECT o.person_id, o.brin, o.enrolment_id, k, o.u + k AS m
     FROM outflows AS o, range(1, ${window} + 1) AS t(k)
 ), window_status AS (
     SELECT w.brin, w.enrolment_id, w.k, coalesce(pm.status, 'onbekend') AS status
     FROM window_months AS w
-    LEFT JOIN person_month_index AS pm ON pm.person_key = w.person_key AND pm.month_index = w.m
+    LEFT JOIN person_month_index AS pm ON pm.person_id = w.person_id AND pm.month_index = w.m
 ), per_outflow AS (
     SELECT brin, enrolment_id,
            any_value(status) FILTER (WHERE k = 6) AS status_6,

@@ -7,7 +7,7 @@
 --                first enrolment month on: the warehouse does not follow anyone before it)
 --   op_uitkering: benefit(R); baanverlies_6m: employed in one of R-6 … R-1 and status(R) geen/uitkering
 WITH population AS (
-    SELECT person_key, rmc_region_code, first_month_index, NOT has_startkwalificatie AS zonder_startkwalificatie,
+    SELECT person_key, person_id, rmc_region_code, first_month_index, NOT has_startkwalificatie AS zonder_startkwalificatie,
            ${reference_year} - CAST(substr(birth_month, 1, 4) AS INTEGER)
              - CASE WHEN ${reference_month_number} < CAST(substr(birth_month, 6, 2) AS INTEGER) THEN 1 ELSE 0 END AS age
     FROM core_persons
@@ -15,23 +15,24 @@ WITH population AS (
 ), in_scope AS (
     SELECT * FROM population WHERE age BETWEEN ${age_min} AND ${age_max}
 ), employed_r AS (
-    SELECT person_key, bool_or(employed) FILTER (WHERE m = ${reference_index}) AS employed_at_r,
-           bool_or(employed) FILTER (WHERE m BETWEEN ${reference_index} - ${job_loss_lookback} AND ${reference_index} - 1) AS employed_before
-    FROM (SELECT person_key, ${employment_month_index} AS m, employed FROM core_employment_months)
-    WHERE m BETWEEN ${reference_index} - ${job_loss_lookback} AND ${reference_index}
-    GROUP BY person_key
+    SELECT person_id, bool_or(employed) FILTER (WHERE month_index = ${reference_index}) AS employed_at_r,
+           bool_or(employed) FILTER (WHERE month_index BETWEEN ${reference_index} - ${job_loss_lookback}
+                                                          AND ${reference_index} - 1) AS employed_before
+    FROM core_employment_months
+    WHERE month_index BETWEEN ${reference_index} - ${job_loss_lookback} AND ${reference_index}
+    GROUP BY person_id
 ), benefit_r AS (
     SELECT DISTINCT person_key FROM core_benefit_spells
     WHERE ${benefit_start_index} <= ${reference_index}
       AND (end_date IS NULL OR ${benefit_end_index} >= ${reference_index})
 ), timeline AS (
-    SELECT pm.person_key,
+    SELECT pm.person_id,
            any_value(pm.status) FILTER (WHERE pm.month_index = ${reference_index}) AS status_at_r,
            bool_or(pm.enrolled) FILTER (WHERE pm.month_index = ${reference_index}) AS enrolled_at_r,
            max(pm.month_index) FILTER (WHERE pm.status <> 'geen') AS last_not_geen
-    FROM person_month_index AS pm SEMI JOIN in_scope USING (person_key)
+    FROM person_month_index AS pm SEMI JOIN in_scope USING (person_id)
     WHERE pm.month_index <= ${reference_index}
-    GROUP BY pm.person_key
+    GROUP BY pm.person_id
 ), flags AS (
     SELECT s.person_key, s.rmc_region_code, s.age, s.zonder_startkwalificatie, s.first_month_index,
            coalesce(t.enrolled_at_r, false) AS enrolled_at_r,
@@ -41,8 +42,8 @@ WITH population AS (
            coalesce(t.status_at_r, ${status_without_timeline}) AS status_at_r,
            t.last_not_geen
     FROM in_scope AS s
-    LEFT JOIN timeline AS t USING (person_key)
-    LEFT JOIN employed_r AS e USING (person_key)
+    LEFT JOIN timeline AS t USING (person_id)
+    LEFT JOIN employed_r AS e USING (person_id)
     LEFT JOIN benefit_r AS b USING (person_key)
 ), scored AS (
     SELECT *,
