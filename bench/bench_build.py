@@ -1,0 +1,104 @@
+"""Benchmark: build of core tables and marts from staging at national scale, against copying the
+finished ``core/person_month`` table (the floor: writing the output once), in the same run.
+
+    .venv/bin/python bench/bench_build.py [--persons 2500000] [--workdir DIR] [--keep]
+
+Steps: generate a synthetic landing zone, ingest it (not timed as part of the build), then run the
+build in a fresh subprocess (wall time, peak RSS, seconds per table from the build log), then copy
+core/person_month Parquet → Parquet with DuckDB in another fresh subprocess. Targets (issue 3):
+build <= 60 s, peak memory <= 4 GB, build <= 4x the copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "bench-key-" + "0123456789abcdef" * 3
+
+INGEST = """
+import sys
+from soepel_etl import pipeline
+from soepel_etl.settings import Settings
+s = Settings.resolve(landing=sys.argv[1], warehouse=sys.argv[2])
+print("\\n".join(pipeline.ingest_files(s).lines()), file=sys.stderr)
+"""
+
+BUILD = """
+import sys, json, time
+from soepel_etl import pipeline
+from soepel_etl.settings import Settings
+s = Settings.resolve(landing=sys.argv[1], warehouse=sys.argv[2])
+summary = pipeline.build_only(s, force=True)
+print("BUILDJSON " + json.dumps({"seconds": summary.build.seconds, "rows": summary.build.rows}), file=sys.stderr)
+"""
+
+COPY = """
+import duckdb, sys
+con = duckdb.connect(config={"threads": 2})
+con.execute(f"COPY (SELECT * FROM read_parquet('{sys.argv[1]}/*.parquet')) TO '{sys.argv[2]}' (FORMAT parquet, COMPRESSION zstd)")
+"""
+
+
+def measured(code: str, *args: str) -> dict:
+    wrapper = (
+        "import resource, sys, time\n"
+        "t = time.perf_counter()\n"
+        f"exec(compile({code!r}, 'bench', 'exec'))\n"
+        "print('BENCH', time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    )
+    env = dict(os.environ, SOEPEL_PSEUDONYM_KEY=KEY)
+    proc = subprocess.run([sys.executable, "-c", wrapper, *args], capture_output=True, text=True, cwd=ROOT, env=env)
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr[-4000:])
+    lines = proc.stderr.splitlines()
+    _, wall, rss = [l for l in lines if l.startswith("BENCH")][-1].split()
+    extra = [json.loads(l[len("BUILDJSON "):]) for l in lines if l.startswith("BUILDJSON ")]
+    return {"wall_s": round(float(wall), 1), "peak_rss_mb": round(int(rss) / 1024), "detail": extra[0] if extra else None,
+            "log": [l for l in lines if l.startswith(("files:", "rows:", "quality:"))]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--persons", type=int, default=2_500_000)
+    parser.add_argument("--workdir", help="reuse a folder: an existing landing/ and warehouse/ are kept")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_build_"))
+    landing, warehouse = work / "landing", work / "warehouse"
+    result: dict = {"benchmark": "build core + marts", "persons": args.persons,
+                    "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}
+    try:
+        if not landing.exists():
+            t = time.perf_counter()
+            from soepel_etl.synthetic import generate
+            generate(landing, persons=args.persons, seed=2024)
+            result["generate_s"] = round(time.perf_counter() - t, 1)
+        if not (warehouse / "staging").exists():
+            ingest = measured(INGEST, str(landing), str(warehouse))
+            result["ingest"] = {k: ingest[k] for k in ("wall_s", "peak_rss_mb")} | {"summary": ingest["log"]}
+        build = measured(BUILD, str(landing), str(warehouse))
+        copy = measured(COPY, str(warehouse / "core" / "person_month"), str(work / "person_month_copy.parquet"))
+        result["build"] = {"wall_s": build["wall_s"], "peak_rss_mb": build["peak_rss_mb"],
+                           "seconds_per_table": build["detail"]["seconds"], "rows": build["detail"]["rows"]}
+        result["copy_person_month"] = {k: copy[k] for k in ("wall_s", "peak_rss_mb")}
+        result["ratio_build_to_copy"] = round(build["wall_s"] / copy["wall_s"], 2)
+        result["targets"] = {"build_s_max": 60, "peak_rss_mb_max": 4096, "ratio_max": 4}
+        result["met"] = (build["wall_s"] <= 60 and build["peak_rss_mb"] <= 4096 and result["ratio_build_to_copy"] <= 4)
+        print(json.dumps(result, indent=1))
+    finally:
+        if not args.keep and not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
