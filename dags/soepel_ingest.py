@@ -93,7 +93,8 @@ def soepel_ingest():
     @task(outlets=[STAGED_SOURCES], trigger_rule=TriggerRule.NONE_FAILED,
           doc_md="Emits soepel_staging_<source> for every source that loaded a file in this run.")
     def publish_source_assets(registers, interventies, reference_date: str | None, outlet_events=None) -> dict:
-        results = [*(registers or []), *(interventies or [])]
+        # index, rather than iterate, the lazy XCom sequences: iterating probes one past the end
+        results = [seq[i] for seq in (registers, interventies) if seq is not None for i in range(len(seq))]
         loaded = steps.loaded_sources(results)
         for source, info in loaded.items():
             outlet_events[STAGED_SOURCES].add(source_asset(source), extra={**info, "reference_date": reference_date})

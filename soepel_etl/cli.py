@@ -78,6 +78,16 @@ def _table(columns: list[str], rows: list[tuple], max_rows: int) -> str:
     return "\n".join(out)
 
 
+def _report(args) -> int:
+    from .report import write_report
+
+    paths = write_report(Path(args.warehouse), Path(args.out), audience=args.audience,
+                         rmc_region=args.rmc_region, pilot=args.pilot)
+    for kind in ("html", "xlsx"):
+        print(paths[kind])
+    return 0
+
+
 def _catalog(args) -> int:
     from .warehouse.catalog import write_catalog
 
@@ -103,6 +113,15 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--max-rows", type=int, default=1000)
     sql.add_argument("query", help="SQL over schemas staging, core, marts, meta, e.g. 'SELECT * FROM marts.risk_monitor'")
     sql.set_defaults(func=_sql)
+
+    rep = sub.add_parser("report", help="write the RMC monitoring report: a self-contained HTML page and an .xlsx workbook")
+    rep.add_argument("--warehouse", required=True)
+    rep.add_argument("--out", required=True, help="folder for the .html and .xlsx")
+    rep.add_argument("--audience", choices=("intern", "publiek"), default="intern",
+                     help="intern: exact counts, not to leave the organisation; publiek: disclosure control")
+    rep.add_argument("--rmc-region", help="only this RMC region (code, e.g. RMC21)")
+    rep.add_argument("--pilot", help="only this pilot (code, e.g. AMS)")
+    rep.set_defaults(func=_report)
 
     cat = sub.add_parser("catalog", help="(re)write <warehouse>/catalog.duckdb, e.g. after moving the warehouse")
     cat.add_argument("--warehouse", required=True)

@@ -182,7 +182,7 @@ class QualityRun:
             failed += [f for f in run.failures if f.severity == CRITICAL]
         if failed:
             raise QualityFailure(f"{stage}: critical expectation(s) failed, the run stops and the warehouse "
-                                 "stays as it was:\n  " + "\n  ".join(scrub(f.line()) for f in failed))
+                                 "stays as it was:\n  " + "\n  ".join(f.line() for f in failed))
 
     def check_ingest(self, loaded_files: set[str]) -> None:
         frames = {}

@@ -48,7 +48,17 @@ def _svg(fig, salt: str) -> str:
     text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
     # scale to its container
     text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1', text, count=1)
-    return text
+    return _renumber_ids(text, salt)
+
+
+def _renumber_ids(text: str, prefix: str) -> str:
+    """matplotlib's ids are hashes (long digit runs that a privacy scan would flag, and that could
+    clash between charts): replace them by '<table id>-<n>' in order of appearance."""
+    mapping: dict[str, str] = {}
+    for old in re.findall(r'\bid="([^"]+)"', text):
+        mapping.setdefault(old, f"{prefix}-{len(mapping) + 1}")
+    text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{mapping[m.group(1)]}"', text)
+    return re.sub(r'#([A-Za-z_][\w.-]*)', lambda m: "#" + mapping.get(m.group(1), m.group(1)), text)
 
 
 def _body_rows(table: Table, include_total: bool = True):

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import qr
 
 from .model import Key, Report, Table
 
@@ -44,7 +43,7 @@ class Family:
                         raise AssertionError(f"{name}: key {cell.key} has two values {previous} and {cell.value}")
         self.keys = sorted(self.values, key=lambda k: (len(k), repr(k)))
         self.index = {k: i for i, k in enumerate(self.keys)}
-        self.matrix = membership(self.keys, records, self.values)
+        self.matrix = compress(membership(self.keys, records, self.values))
         # additive lines (total = sum of parts) by key, for choosing secondary cells
         self.lines: list[list[Key]] = []
         for table in tables:
@@ -80,20 +79,30 @@ def membership(keys: list[Key], records: pd.DataFrame, values: dict | None = Non
     return m
 
 
-def recoverable(matrix: np.ndarray, known: np.ndarray, hidden: np.ndarray, tol: float = 1e-7) -> np.ndarray:
+def compress(matrix: np.ndarray, seed: int = 20240401) -> np.ndarray:
+    """Project the atoms onto a few more dimensions than there are keys: a generic (random Gaussian)
+    projection keeps the rank of every set of rows, so span questions keep their answers, and the
+    linear algebra works on a square-ish matrix. Seeded: the same report gives the same result."""
+    rows, atoms = matrix.shape
+    if atoms <= rows + 16:
+        return matrix
+    rng = np.random.default_rng(seed)
+    return matrix @ rng.standard_normal((atoms, rows + 16)) / np.sqrt(atoms)
+
+
+def recoverable(matrix: np.ndarray, known: np.ndarray, hidden: np.ndarray) -> np.ndarray:
     """For each hidden row: does it lie in the row space of the known rows (exactly determined)?"""
     if not len(hidden):
         return np.zeros(0, dtype=bool)
     targets = matrix[hidden]
-    if not len(known):
-        return np.linalg.norm(targets, axis=1) < tol
-    q, r, _ = qr(matrix[known].T, mode="economic", pivoting=True)
-    diag = np.abs(np.diag(r))
-    rank = int((diag > np.finfo(float).eps * max(matrix.shape) * max(1.0, diag.max(initial=0.0)) * 100).sum())
-    basis = q[:, :rank]
-    residual = targets.T - basis @ (basis.T @ targets.T)
     norms = np.linalg.norm(targets, axis=1)
-    return np.linalg.norm(residual, axis=0) <= 1e-6 * np.maximum(norms, 1.0)
+    if not len(known):
+        return norms < 1e-9
+    _, sv, vt = np.linalg.svd(matrix[known], full_matrices=False)
+    rank = int((sv > sv.max(initial=0.0) * max(matrix.shape) * np.finfo(float).eps * 10).sum())
+    basis = vt[:rank]
+    residual = targets - (targets @ basis.T) @ basis
+    return np.linalg.norm(residual, axis=1) <= 1e-6 * np.maximum(norms, 1e-12)
 
 
 def protect(family: Family) -> set[Key]:
@@ -121,14 +130,19 @@ def protect(family: Family) -> set[Key]:
         found = recoverable(family.matrix, known, hidden)
         if not found.any():
             return suppressed
-        target = family.keys[hidden[np.argmax(found)]]
-        options = sorted({k for line in family.lines if target in line for k in line if k not in suppressed},
-                         key=order)
-        if not options:   # in no line: hide the cheapest published cell of the family and try again
-            options = sorted((k for k in family.keys if k not in suppressed), key=order)
-        if not options:
+        added: set = set()
+        for target in (family.keys[i] for i in hidden[found]):
+            lines = [line for line in family.lines if target in line]
+            if any(k in added for line in lines for k in line):
+                continue   # a cell added this round may already protect it: check again first
+            options = sorted({k for line in lines for k in line if k not in suppressed}, key=order)
+            if not options:   # in no line: hide the cheapest published cell of the family
+                options = sorted((k for k in family.keys if k not in suppressed), key=order)
+            if options:
+                suppressed.add(options[0])
+                added.add(options[0])
+        if not added:
             return suppressed
-        suppressed.add(options[0])
     raise RuntimeError(f"disclosure control did not converge for {family.name}")
 
 

@@ -1,0 +1,45 @@
+"""The RMC monitoring report: one self-contained HTML page and an ``.xlsx`` workbook per selection.
+
+``write_report(warehouse, out, audience, rmc_region, pilot)`` reads the marts, the loads manifest and
+``_meta/builds`` (see :mod:`.inputs` for what still comes from elsewhere), builds the tables
+(:mod:`.tables`), applies disclosure control for ``publiek`` (:mod:`.disclosure`), and writes the
+page (:mod:`.html`, charts in :mod:`.charts`) and the workbook (:mod:`.xlsx`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .build import AUDIENCES, build_report
+from .html import render
+from .inputs import Selection, read_inputs
+from .xlsx import write_workbook
+
+__all__ = ["write_report", "AUDIENCES"]
+
+
+def report_name(audience: str, selection: Selection) -> str:
+    return f"rmc-monitor-{selection.slug()}-{audience}"
+
+
+def write_report(warehouse: Path, out: Path, audience: str = "intern", rmc_region: str | None = None,
+                 pilot: str | None = None) -> dict:
+    """Write ``<out>/rmc-monitor-<selection>-<audience>.html`` and ``.xlsx``; return their paths."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
+    selection = Selection(rmc_region=rmc_region or None, pilot=pilot or None)
+    inputs = read_inputs(Path(warehouse), selection)
+    if not len(inputs.outflows) and not len(inputs.risk):
+        raise ValueError(f"nothing to report for {selection.slug()}: no outflows and no risk-monitor population")
+    report = build_report(inputs, audience)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    base = report_name(audience, selection)
+    html_path, xlsx_path = out / f"{base}.html", out / f"{base}.xlsx"
+    tmp_html, tmp_xlsx = out / f".{base}.html.tmp", out / f".{base}.xlsx.tmp"
+    tmp_html.write_text(render(report), encoding="utf-8")
+    write_workbook(report, tmp_xlsx, inputs.build["built_at"])
+    os.replace(tmp_html, html_path)
+    os.replace(tmp_xlsx, xlsx_path)
+    return {"html": html_path, "xlsx": xlsx_path}

@@ -1,0 +1,112 @@
+"""Assemble the report: tables from the inputs, disclosure control for publiek, then the texts."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import disclosure, labels as L, texts
+from .format import count_text
+from .inputs import Inputs
+from .model import Cell, Report, Section, Table
+from .tables import intervention_tables, outflow_tables, quality_tables, risk_tables
+
+AUDIENCES = ("intern", "publiek")
+
+
+def build_report(inputs: Inputs, audience: str) -> Report:
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
+    out = outflow_tables(inputs.outflows)
+    int_tables, register = intervention_tables(inputs.participants, inputs.interventions)
+    risk = risk_tables(inputs.risk, inputs.region_names, inputs.municipality_names)
+    quality = quality_tables(inputs.loads, inputs.quarantine)
+    deliveries = _deliveries_table(inputs.loads)
+
+    sel = inputs.selection
+    parts = []
+    if sel.rmc_region:
+        parts.append(f"RMC-regio {inputs.region_names.get(sel.rmc_region, sel.rmc_region)} ({sel.rmc_region})")
+    if sel.pilot:
+        parts.append(f"pilot {inputs.pilot_names.get(sel.pilot, sel.pilot)} ({sel.pilot})")
+    selection_label = ", ".join(parts) if parts else "alle pilots en regio's"
+
+    b = inputs.build
+    sections = [
+        Section("samenvatting", "Samenvatting", [], out["cohorten"] + [deliveries]),
+        Section("uitkomsten", "Waar zijn jongeren 6, 12 en 24 maanden na uitstroom?", [
+            "Per cohort en per opleiding: de situatie in de 6e, 12e en 24e maand na de maand van uitstroom. "
+            "Cohorten waarvan niet alle uitkomsten al zijn waargenomen, staan gemarkeerd als voorlopig."],
+            out["status_cohort"] + out["status_programme"]),
+        Section("pad", "Het pad door de 24 maanden na uitstroom", [
+            "Voor elke maand na uitstroom het aandeel uitstromers per situatie. Recente cohorten zijn nog niet "
+            "24 maanden gevolgd; hun latere maanden tellen als ‘nog onbekend’."], out["pad"]),
+        Section("duurzaam", "Duurzame bestemming en duurzaam werk", [
+            "Duurzame bestemming: in minstens 5 van de maanden 19 tot en met 24 na uitstroom aan het werk, in "
+            "onderwijs of werkend lerend. Duurzaam werk: hetzelfde met alleen werk of werkend leren."],
+            out["duurzaam"]),
+        Section("deelname", "Deelnemers aan de pilot en de vergelijkingsgroep", [texts.PARTICIPATION_CAVEAT],
+                out["deelname"]),
+        Section("interventies", "Geregistreerde interventies", [
+            "Hoeveel interventies de pilots hebben geregistreerd, welke soorten, en voor welke deelnemers. Alleen "
+            "deelnemers met geldige toestemming tellen mee."], int_tables),
+        Section("risico", "Risicomonitor 16–27 jaar", [
+            f"Peilmaand {L.month_label(b['risk_reference_month'])}. Alle jongeren van 16 tot en met 27 jaar die in "
+            "een RMC-regio wonen, met hun risiconiveau en de signalen waarop dat berust."
+            + (" De risicomonitor is per regio, niet per pilot: bij een selectie op pilot staan hier alle jongeren "
+               "van de geselecteerde regio('s)." if sel.pilot else "")], risk),
+        Section("kwaliteit", "Datakwaliteit", [
+            "Wat er is aangeleverd, wat is geweigerd en waarom, en welke regels in quarantaine staan. Deze tabellen "
+            "tellen bestanden en regels, geen personen."], quality),
+        Section("definities", "Definities", [
+            "Zo zijn de cijfers in dit rapport bepaald (uitgebreid in de specificatie van het project)."]),
+    ]
+    report = Report(
+        title="RMC-monitor: jongeren na het mbo",
+        subtitle=f"Selectie: {selection_label}",
+        audience=audience, selection_label=selection_label,
+        build_label=_build_label(b),
+        sections=sections,
+        families={"uitstroom": inputs.outflows, "risico": inputs.risk, "register": register},
+    )
+    if audience == "publiek":
+        disclosure.apply(report)
+    sections[0].intro = _summary(report, inputs, out)
+    return report
+
+
+def _build_label(b: dict) -> str:
+    built = pd.Timestamp(b["built_at"])
+    return (f"Gegevens van de warehouse-build van {L.date_label(built.date())} "
+            f"(peildatum toestemming {L.date_label(pd.Timestamp(b['reference_date']).date())}).")
+
+
+def _deliveries_table(loads: pd.DataFrame) -> Table:
+    rows = []
+    for source, name in L.SOURCE_LABELS.items():
+        part = loads[(loads["source"] == source) & (loads["outcome"] == "loaded")] if len(loads) else loads
+        last = pd.Timestamp(part["delivery_date"].max()).date() if len(part) else "–"
+        rows.append((name, [Cell(last), Cell(int(part["sender"].nunique()) if len(part) else 0)]))
+    return Table(id="laatste_levering", title="Laatste levering per bron", stub="Bron",
+                 columns=["Laatste levering", "Aanleveraars"], rows=rows, family=None, unit="bestanden")
+
+
+def _summary(report: Report, inputs: Inputs, out: dict) -> list[str]:
+    b = inputs.build
+    cohorts = sorted(inputs.outflows["cohort"].unique())
+    cohort_table = out["cohorten"][0]
+    total = cohort_table.rows[-1][1][-1]
+    provisional = cohort_table.rows[-1][1][1]
+    status_tables = out["status_cohort"]
+    marked = sum(len(cells) for t in status_tables for label, cells in t.rows if label.endswith("(voorlopig)"))
+    figures = sum(len(cells) for t in status_tables for _ in [0] for label, cells in t.rows)
+    cohort_text = f"{cohorts[0]} tot en met {cohorts[-1]}" if cohorts else "geen"
+    return [
+        f"Dit rapport volgt {count_text(total)} uitstromers uit het mbo (cohorten {cohort_text}) en laat zien waar "
+        "zij 6, 12 en 24 maanden na hun uitstroom zijn, hoe hun pad door de eerste twee jaar loopt en welke "
+        "jongeren van 16 tot en met 27 jaar nu aandacht nodig hebben.",
+        f"Werkgegevens zijn waargenomen tot en met {L.month_label(b['employment_coverage_month'])}, "
+        f"onderwijsgegevens tot en met {L.month_label(b['education_coverage_month'])}. "
+        f"Van de uitstromers hebben er {count_text(provisional)} nog een voorlopige uitkomst na 24 maanden. "
+        f"In de tabellen met de situatie per cohort zijn {marked} van de {figures} cijfers voorlopig; "
+        "die cohorten zijn gemarkeerd met ‘(voorlopig)’.",
+    ]

@@ -1,0 +1,42 @@
+"""Dutch number formatting: 1.234 and 45,3%; suppressed cells as '<10'."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .model import Cell
+
+SUPPRESSED = "<10"
+
+
+def number(value: int | float) -> str:
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return f"{int(value):,}".replace(",", ".")
+
+
+def percent(share: float) -> str:
+    return f"{share * 100:.1f}".replace(".", ",") + "%"
+
+
+def count_text(cell: Cell) -> str:
+    return SUPPRESSED if cell.suppressed else number(cell.value)
+
+
+def share_text(cell: Cell) -> str | None:
+    if cell.den is None or cell.share_suppressed or cell.share is None:
+        return None
+    return percent(cell.share)
+
+
+def value_text(cell: Cell) -> str:
+    if cell.suppressed:
+        return SUPPRESSED
+    v = cell.value
+    if isinstance(v, bool):
+        return "ja" if v else "nee"
+    if isinstance(v, (int, float)):
+        return number(v)
+    if isinstance(v, dt.date):
+        return v.strftime("%d-%m-%Y")
+    return str(v)

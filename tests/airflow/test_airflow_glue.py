@@ -1,0 +1,120 @@
+"""The Airflow glue in plugins/soepel_airflow, without a running Airflow: precedence, key, errors, batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+import tests.airflow.helpers  # noqa: F401  (sets up the Airflow environment and sys.path first)
+from tests.conftest import ONDERWIJS_HEADER, TEST_KEY_TEXT, onderwijs_row, write_delivery
+
+from soepel_airflow import config, errors, steps  # noqa: E402  (plugins/ is on sys.path via conftest)
+
+
+def _vars(**values):
+    return lambda name: values.get(name)
+
+
+def _no_conn(name):
+    return None
+
+
+def test_location_precedence_param_variable_env_default():
+    env = {"SOEPEL_WAREHOUSE_DIR": "/env/wh"}
+    var = _vars(soepel_warehouse_dir="/var/wh")
+    assert config.location("warehouse", {"warehouse_dir": "/param/wh"}, var, env) == "/param/wh"
+    assert config.location("warehouse", {"warehouse_dir": None}, var, env) == "/var/wh"
+    assert config.location("warehouse", {}, _vars(), env) == "/env/wh"
+    assert config.location("warehouse", {}, _vars(), {}) == "warehouse"
+    assert config.location("reference", {}, _vars(), {}) is None          # the package's shipped default
+    assert config.location("reports", {"out_dir": ""}, _vars(), {"SOEPEL_REPORT_DIR": "/r"}) == "/r"
+
+
+def test_key_precedence_connection_variable_env():
+    env = {"SOEPEL_PSEUDONYM_KEY": "from-env"}
+    assert config.key_text(_vars(soepel_pseudonym_key="from-var"), lambda n: "from-conn", env) == "from-conn"
+    assert config.key_text(_vars(soepel_pseudonym_key="from-var"), _no_conn, env) == "from-var"
+    assert config.key_text(_vars(), _no_conn, env) == "from-env"
+    assert config.key_text(_vars(), _no_conn, {}) is None
+
+
+def test_resolve_settings_uses_params_and_never_shows_the_key(tmp_path):
+    s = config.resolve_settings({"landing_dir": str(tmp_path / "l"), "reference_date": "2024-03-01"},
+                                variable=_vars(soepel_warehouse_dir=str(tmp_path / "w")), connection=_no_conn,
+                                environ={"SOEPEL_PSEUDONYM_KEY": TEST_KEY_TEXT})
+    assert s.landing == tmp_path / "l" and s.warehouse == tmp_path / "w"
+    assert s.reference_date == dt.date(2024, 3, 1)
+    assert TEST_KEY_TEXT not in repr(s) and TEST_KEY_TEXT not in str(s)
+
+
+def test_missing_key_is_a_configuration_failure_not_retried(tmp_path):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    with pytest.raises(AirflowFailException, match="configuration error.*PseudonymKeyError"):
+        with errors.stage("ingest", tmp_path):
+            config.resolve_settings({}, variable=_vars(), connection=_no_conn, environ={})
+
+
+def test_transient_errors_propagate_for_retry_and_data_errors_fail(tmp_path):
+    from airflow.sdk import RetryAction
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from soepel_etl.warehouse.transaction import WarehouseBusy
+
+    for transient in (WarehouseBusy("busy"), OSError(5, "I/O error"), TimeoutError("slow share")):
+        with pytest.raises(type(transient)):
+            with errors.stage("ingest", tmp_path):
+                raise transient
+        assert errors.RETRY_POLICY.evaluate(transient, 1, 4).action == RetryAction.RETRY
+    for config_error in (FileNotFoundError("no such folder"), PermissionError("denied")):
+        with pytest.raises(AirflowFailException, match="configuration error"):
+            with errors.stage("ingest", tmp_path):
+                raise config_error
+        assert errors.RETRY_POLICY.evaluate(config_error, 1, 4).action == RetryAction.FAIL
+    with pytest.raises(AirflowFailException, match=r"build failed on a data error.*RuntimeError: .*\*\*\*\*\*\*782"):
+        with errors.stage("build", tmp_path):
+            raise RuntimeError("bad row for 123456782")      # the message is scrubbed
+
+
+def test_find_batches_groups_identical_bytes_and_puts_interventies_last(tmp_path, monkeypatch):
+    landing = tmp_path / "landing"
+    first = write_delivery(landing / "onderwijs/onderwijs_25PZ_20240101.csv", ONDERWIJS_HEADER, [onderwijs_row()])
+    (landing / "onderwijs/onderwijs_25PZ_20240201.csv").write_bytes(first.read_bytes())   # same bytes, later
+    write_delivery(landing / "onderwijs/onderwijs_25PZ_20240115.csv", ONDERWIJS_HEADER,
+                   [onderwijs_row(inschrijving_id="E2")])
+    (landing / "interventies").mkdir()
+    (landing / "interventies/interventies_AMS_20240101.csv").write_text("bsn;pilot_code\n", encoding="utf-8")
+    monkeypatch.setattr(config, "airflow_variable", lambda name: None)
+    monkeypatch.setattr(config, "airflow_connection_password", lambda name: None)
+    monkeypatch.setenv("SOEPEL_PSEUDONYM_KEY", TEST_KEY_TEXT)
+    monkeypatch.setattr(steps, "resolve_settings", lambda params: config.resolve_settings(
+        params, variable=lambda n: None, connection=lambda n: None))
+    found = steps.find_batches({"landing_dir": str(landing), "warehouse_dir": str(tmp_path / "wh")})
+    assert [b["files"] for b in found["registers"]] == [
+        ["onderwijs/onderwijs_25PZ_20240101.csv", "onderwijs/onderwijs_25PZ_20240201.csv"],
+        ["onderwijs/onderwijs_25PZ_20240115.csv"]]
+    assert [b["files"] for b in found["interventies"]] == [["interventies/interventies_AMS_20240101.csv"]]
+    assert found["reference_date"] == "2024-02-01" and found["files"] == 4
+    assert not (tmp_path / "wh").exists()
+
+
+def test_loaded_sources_only_counts_loaded_files():
+    results = [[{"file_name": "a", "source": "werk", "outcome": "loaded", "rows_loaded": 3}],
+               [{"file_name": "b", "source": "werk", "outcome": "duplicate_file", "rows_loaded": 0},
+                {"file_name": "c", "source": "deelnemers", "outcome": "rejected", "rows_loaded": 0},
+                {"file_name": "d", "source": None, "outcome": "rejected", "rows_loaded": 0}]]
+    assert steps.loaded_sources(results) == {"werk": {"files": ["a"], "rows_loaded": 3}}
+    assert steps.outcome_counts(results) == {"duplicate_file": 1, "loaded": 1, "rejected": 2}
+
+
+def test_reference_date_from_triggering_events_takes_the_latest():
+    class Event:
+        def __init__(self, extra):
+            self.extra = extra
+
+    events = {"soepel_staging_werk": [Event({"reference_date": "2024-02-01"}), Event({})],
+              "soepel_staging_onderwijs": [Event({"reference_date": "2024-03-15"})]}
+    assert steps.reference_date_from_events(events) == "2024-03-15"
+    assert steps.reference_date_from_events({}) is None and steps.reference_date_from_events(None) is None
