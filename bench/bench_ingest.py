@@ -59,7 +59,7 @@ from soepel_etl import pipeline
 from soepel_etl.settings import Settings
 from soepel_etl.identity.pseudonyms import PseudonymKey
 s = Settings.resolve(landing=sys.argv[1], warehouse=sys.argv[2], key=PseudonymKey.from_text("bench-" + "k" * 40), environ={})
-summary = pipeline.run(s)
+summary = pipeline.ingest_files(s)
 print("\\n".join(summary.lines()), file=sys.stderr)
 """
 

@@ -7,9 +7,9 @@ exactly, neither from the totals of its own table nor from any other table of th
 The check is linear algebra over the records of each *family* (all tables counting the same
 people). Every count cell is the sum of the records its key selects. A suppressed cell is
 recoverable when its indicator vector lies in the span of the published cells' vectors. The
-unknowns are taken as the record types that occur in the data (plus a few for empty cells), which
-assumes an attacker who knows more than the report says: protection against that attacker implies
-protection against a real one. Cells are added greedily, smallest first, in the same line (row or
+unknowns are the record types that occur in the data plus a seeded random sample of all possible
+ones (see :func:`membership`): a subset of the true unknowns, so an attacker who knows more than
+the report says; protection against that attacker implies protection against a real one. Cells are added greedily (detailed cells before totals, then the smallest) in the same line (row or
 column) as a recoverable cell, until nothing is recoverable.
 
 Shares are computed from exact counts before suppression and shown only when both their count and
@@ -51,24 +51,24 @@ class Family:
                 self.lines.append([*parts, total])
 
 
-def membership(keys: list[Key], records: pd.DataFrame, values: dict | None = None) -> np.ndarray:
-    """keys × atoms 0/1 matrix. Atoms: the distinct record types in the data, plus up to three
-    phantom types for every empty cell (real record types with that cell's values filled in), so an
-    empty cell is an unknown like any other rather than a known zero."""
+def membership(keys: list[Key], records: pd.DataFrame, values: dict | None = None,
+               seed: int = 20240401) -> np.ndarray:
+    """keys × atoms 0/1 matrix. Atoms: the distinct record types in the data, plus a seeded random
+    sample of three times as many record types as there are keys, drawn from every combination of
+    the values the keys use. The true unknowns are all combinations; a subset of them models an
+    attacker who knows that the others are empty, so it errs on the safe side, and the sample keeps
+    that attacker from solving for individual records when a selection is small."""
     dims = sorted({d for k in keys for d, _ in k})
-    atoms = records[dims].drop_duplicates().reset_index(drop=True) if dims else records.iloc[:1, :0]
-    phantoms = []
-    if len(atoms):
-        for k in keys:
-            if (values or {}).get(k, 1) == 0 and k:
-                picks = sorted({0, len(atoms) // 2, len(atoms) - 1})
-                for i in picks:
-                    ph = atoms.iloc[i].copy()
-                    for d, v in k:
-                        ph[d] = v
-                    phantoms.append(ph)
-    if phantoms:
-        atoms = pd.concat([atoms, pd.DataFrame(phantoms)], ignore_index=True).drop_duplicates().reset_index(drop=True)
+    if not dims:
+        return np.ones((len(keys), 1))
+    real = records[dims].drop_duplicates()
+    domains = {d: sorted({v for k in keys for dd, v in k if dd == d} | set(real[d].dropna()), key=repr)
+               for d in dims}
+    rng = np.random.default_rng(seed)
+    size = 3 * len(keys) + 200
+    sample = pd.DataFrame({d: np.array(domains[d], dtype=object)[rng.integers(0, len(domains[d]), size)]
+                           for d in dims})
+    atoms = pd.concat([real, sample], ignore_index=True)
     m = np.ones((len(keys), len(atoms)), dtype=np.float64)
     cols = {d: atoms[d].to_numpy(dtype=object) for d in dims}
     for i, k in enumerate(keys):
@@ -109,7 +109,9 @@ def protect(family: Family) -> set[Key]:
     """The set of keys to suppress in one family."""
     values = family.values
     suppressed = {k for k, v in values.items() if v < THRESHOLD}
-    order = lambda k: (values[k], len(k), repr(k))  # noqa: E731 - smallest first, then deterministic
+    # secondary cells: detailed cells before margins before the grand total (a hidden total hides every
+    # share that divides by it), then the smallest count, then a fixed order
+    order = lambda k: (-len(k), values[k], repr(k))  # noqa: E731
 
     def structural() -> None:
         changed = True

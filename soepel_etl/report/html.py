@@ -33,6 +33,7 @@ section.part > p { max-width:880px; }
 .block h3 { grid-column: 1 / -1; margin:0; font-size:17px; }
 figure { margin:0; }
 figure svg { width:100%; height:auto; }
+.block.wide figure { max-width:860px; }
 .tablewrap { overflow-x:auto; }
 table.data { border-collapse:collapse; font-size:13px; width:100%; font-variant-numeric: tabular-nums; }
 table.data caption { text-align:left; color:var(--muted); font-size:12.5px; padding:0 0 6px; caption-side:top; }
@@ -104,7 +105,7 @@ def _block(table: Table) -> str:
     heading = f"<h3>{escape(table.title)}</h3>"
     if svg is None:
         return f'<div class="block notable">{heading}{table_html(table)}</div>'
-    wide = " wide" if table.chart == "area" else ""
+    wide = " wide" if table.chart == "area" or len(table.columns) > 4 else ""
     figure = (f'<figure role="img" aria-label="{escape("Grafiek: " + table.title + ". De cijfers staan in de tabel.")}">'
               f"{svg}</figure>")
     return f'<div class="block{wide}">{heading}{figure}<div>{table_html(table)}</div></div>'

@@ -12,7 +12,7 @@ from soepel_etl.settings import Settings
 from soepel_etl.synthetic import generate
 from tests.conftest import TEST_KEY
 
-PILOT = "RIJ"
+PILOT = "IJV"
 
 
 @pytest.fixture(scope="session")

@@ -173,15 +173,15 @@ def test_same_warehouse_same_bytes(warehouse, reports, tmp_path):
 
     again = write_report(warehouse, tmp_path, "intern")
     assert again["html"].read_bytes() == reports["intern"]["html"].read_bytes()
-    again = write_report(warehouse, tmp_path, "publiek", pilot="RIJ")
-    assert again["html"].read_bytes() == reports["publiek_pilot"]["html"].read_bytes()
+    again = write_report(warehouse, tmp_path, "publiek")
+    assert again["html"].read_bytes() == reports["publiek"]["html"].read_bytes()
 
 
 def test_cli_report(warehouse, tmp_path):
     from soepel_etl.cli import main
 
-    assert main(["report", "--warehouse", str(warehouse), "--out", str(tmp_path), "--audience", "publiek",
-                 "--rmc-region", "RMC21"]) == 0
-    assert (tmp_path / "rmc-monitor-regio-RMC21-publiek.html").exists()
-    assert (tmp_path / "rmc-monitor-regio-RMC21-publiek.xlsx").exists()
-    assert main(["report", "--warehouse", str(warehouse), "--out", str(tmp_path), "--audience", "extern"]) != 0
+    assert main(["report", "--warehouse", str(warehouse), "--out", str(tmp_path), "--rmc-region", "RMC21"]) == 0
+    assert (tmp_path / "rmc-monitor-regio-RMC21-intern.html").exists()
+    assert (tmp_path / "rmc-monitor-regio-RMC21-intern.xlsx").exists()
+    with pytest.raises(SystemExit):
+        main(["report", "--warehouse", str(warehouse), "--out", str(tmp_path), "--audience", "extern"])
