@@ -63,11 +63,14 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def discover(landing: Path) -> list[Delivery]:
-    """Every file under the landing zone, valid names first in delivery order, then the rest by path."""
+def discover(landing: Path, only: set[str] | None = None) -> list[Delivery]:
+    """Every file under the landing zone (or only those whose landing-relative path is in ``only``),
+    valid names first in delivery order, then the rest by path."""
     deliveries = []
     for path in sorted(p for p in Path(landing).rglob("*") if p.is_file()):
         rel = path.relative_to(landing)
+        if only is not None and rel.as_posix() not in only:
+            continue
         folder = str(rel.parent) if rel.parent != Path(".") else None
         d = Delivery(path=path, folder=folder, sha256=sha256_of(path))
         try:
@@ -235,9 +238,7 @@ def ingest_landing(landing: Path, tx: Transaction, key: PseudonymKey, reference_
     loaded_shas = {r["sha256"] for r in previous if r["outcome"] == "loaded"}
     loaded_at = dt.datetime.now(dt.timezone.utc)
     wanted = None if only is None else {Path(p).as_posix() for p in only}
-    for d in discover(landing):
-        if wanted is not None and d.path.relative_to(landing).as_posix() not in wanted:
-            continue
+    for d in discover(landing, wanted):
         if (d.file_name, d.sha256) in seen:
             result.skipped += 1
             continue
