@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from dataclasses import dataclass, field
 
 from .extracts.ingest import IngestResult, discover, ingest_landing, latest_delivery_date
@@ -17,11 +18,16 @@ from . import quality
 from .privacy import scrub
 from .settings import Settings
 from .warehouse.builds import BUILDS, build_fingerprint, last_fingerprint, write_build_record
-from .warehouse.catalog import write_catalog
+from .warehouse import changes as final_figures
+from .warehouse.catalog import CATALOG, write_catalog
 from .warehouse.loads import LOADS, LoadRecord, read_loads, write_part
 from .warehouse.transaction import Transaction
 
 log = logging.getLogger(__name__)
+
+
+SHOWN_CHANGES = 20           # changed final outflows listed in the summary (the log lists all)
+RUN_UMASK = 0o077            # everything a run writes is owner-only: the warehouse holds personal data
 
 
 class LoadInvariantBroken(RuntimeError):
@@ -38,6 +44,7 @@ class RunSummary:
     build_skipped: bool = False
     data_docs: object = None          # Path of the quality Data Docs when this run validated anything
     quality: tuple | None = None      # (suite validations, with failures, warnings)
+    final_changes: list[dict] = field(default_factory=list)   # final figures this build changed
 
     def files(self, outcome: str) -> int:
         return sum(1 for r in self.records if r.outcome == outcome)
@@ -66,6 +73,13 @@ class RunSummary:
             if b.provisional_outflows is not None:
                 out.append(f"outflows: {b.rows.get('marts/outflow_outcomes', 0)}, of which "
                            f"{b.provisional_outflows} provisional (month u+24 not yet observed)")
+            if self.final_changes:
+                out.append(f"final figures changed: {final_figures.outflows_changed(self.final_changes)} outflow(s) "
+                           f"(corrections to their records; {final_figures.CHANGES}/{self.run_id}.parquet)")
+                described = final_figures.describe(self.final_changes)
+                out += [f"  {line}" for line in described[:SHOWN_CHANGES]]
+                if len(described) > SHOWN_CHANGES:
+                    out.append(f"  … and {len(described) - SHOWN_CHANGES} more (all of them in the run log)")
         if self.data_docs:
             n, failed, warnings = self.quality
             out.append(f"quality: {n} suite validations, {failed} with failures ({warnings} warning(s)); "
@@ -94,8 +108,13 @@ def ingest(settings: Settings, tx: Transaction, reference_date: dt.date | None,
     return result
 
 
-def build_stage(settings: Settings, tx: Transaction, reference_date: dt.date, force: bool = False) -> BuildResult | None:
-    """Rebuild core and marts from staging, unless nothing they depend on changed (then None)."""
+def build_stage(settings: Settings, tx: Transaction, reference_date: dt.date, force: bool = False,
+                summary: RunSummary | None = None) -> BuildResult | None:
+    """Rebuild core and marts from staging, unless nothing they depend on changed (then None).
+
+    Final figures the new build changes (see :mod:`soepel_etl.warehouse.changes`) are logged one by
+    one, written to ``_meta/changes/<run_id>.parquet`` and put on ``summary``.
+    """
     fingerprint = build_fingerprint(tx, settings.reference, reference_date)
     if not force and fingerprint == last_fingerprint(tx.root) and (tx.root / "marts").exists():
         return None
@@ -104,6 +123,15 @@ def build_stage(settings: Settings, tx: Transaction, reference_date: dt.date, fo
     onderwijs_dates += [r.delivery_date for r in tx.pending_loads if r.source == "onderwijs" and r.outcome == "loaded"]
     result = build(tx, settings.reference, reference_date, onderwijs_dates)
     write_build_record(tx, result, fingerprint)
+    changed = final_figures.final_changes(tx.root / final_figures.OUTFLOWS, tx.tmp / final_figures.OUTFLOWS)
+    if changed:
+        final_figures.write_changes(changed, tx.run_id, tx.add_file(f"{final_figures.CHANGES}/{tx.run_id}.parquet"))
+        log.warning("final figures changed for %d outflow(s) by corrections to their records:",
+                    final_figures.outflows_changed(changed))
+        for line in final_figures.describe(changed):
+            log.warning("  final figure changed: %s", line)
+    if summary is not None:
+        summary.final_changes = changed
     return result
 
 
@@ -112,9 +140,19 @@ def _transaction(settings: Settings, work, wait_seconds: float = 0) -> RunSummar
     if not settings.landing.is_dir():
         raise FileNotFoundError(f"landing zone {settings.landing} does not exist")
     reference_date = resolve_reference_date(settings)
+    umask = os.umask(RUN_UMASK)
+    try:
+        return _in_transaction(settings, work, reference_date, wait_seconds)
+    finally:
+        os.umask(umask)
+
+
+def _in_transaction(settings: Settings, work, reference_date: dt.date | None, wait_seconds: float) -> RunSummary:
     tx = Transaction.begin(settings.warehouse, wait_seconds=wait_seconds)
     log_handler = _run_log(tx)
     try:
+        if tx.recovered:
+            log.warning("run %s: finished the commit of an earlier run that was interrupted", tx.run_id)
         log.info("run %s: landing %s, warehouse %s, reference %s, reference date %s", tx.run_id,
                  settings.landing, settings.warehouse, settings.reference, reference_date)
         summary = work(tx, reference_date)
@@ -129,12 +167,17 @@ def _transaction(settings: Settings, work, wait_seconds: float = 0) -> RunSummar
             logging.getLogger("soepel_etl").removeHandler(log_handler)
             log_handler.close()
             tx.discard(f"_meta/logs/{tx.run_id}.log")
-        tx.commit()
-        if changed or not (settings.warehouse / "catalog.duckdb").exists():
-            write_catalog(settings.warehouse)
+        # the catalog is rewritten inside the commit (lock held, journal present), so a crash while
+        # writing it is finished by the next run and two runs never write it at once
+        refresh_catalog = changed or tx.recovered or not (settings.warehouse / CATALOG).exists()
+        tx.commit(on_applied=(lambda: write_catalog(settings.warehouse)) if refresh_catalog else None)
         return summary
     except BaseException as exc:
-        log.error("run %s failed, warehouse left as it was: %s", tx.run_id, scrub(str(exc)))
+        if tx._committing:
+            log.error("run %s failed while committing; the next run finishes the commit: %s",
+                      tx.run_id, scrub(str(exc)))
+        else:
+            log.error("run %s failed, warehouse left as it was: %s", tx.run_id, scrub(str(exc)))
         tx.rollback()
         raise
     finally:
@@ -148,7 +191,7 @@ def run(settings: Settings, wait_seconds: float = 0) -> RunSummary:
         result = ingest(settings, tx, reference_date)
         tx.pending_loads = result.records
         summary = RunSummary(tx.run_id, reference_date, result.records, result.skipped)
-        summary.build = build_stage(settings, tx, reference_date or dt.date.today())
+        summary.build = build_stage(settings, tx, reference_date or dt.date.today(), summary=summary)
         summary.build_skipped = summary.build is None
         return summary
 
@@ -175,7 +218,7 @@ def build_only(settings: Settings, force: bool = False, wait_seconds: float = 0)
     """Rebuild core tables and marts from what is staged (skipped when nothing changed, unless forced)."""
     def work(tx: Transaction, reference_date):
         summary = RunSummary(tx.run_id, reference_date)
-        summary.build = build_stage(settings, tx, reference_date or dt.date.today(), force=force)
+        summary.build = build_stage(settings, tx, reference_date or dt.date.today(), force=force, summary=summary)
         summary.build_skipped = summary.build is None
         return summary
 

@@ -84,7 +84,10 @@ def _header(path: Path, encoding: str) -> tuple[list[str], str]:
         raise Unreadable("unreadable structure: the first line (the header) is empty")
     best: tuple[list[str], str] | None = None
     for delimiter in (";", ","):
-        fields = next(csv.reader([line], delimiter=delimiter, quotechar='"'))
+        try:
+            fields = next(csv.reader([line], delimiter=delimiter, quotechar='"'))
+        except csv.Error as exc:   # e.g. a header field beyond the csv module's limit (found by fuzzing)
+            raise Unreadable(f"unreadable structure: the header line cannot be split ({scrub(str(exc))})") from None
         if best is None or len(fields) > len(best[0]):
             best = (fields, delimiter)
     assert best is not None
@@ -177,6 +180,8 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, table: str = "raw") ->
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise Unreadable(f"not an xlsx workbook ({type(exc).__name__})") from None
+    except Exception as exc:  # a damaged zip member (zlib.error), broken XML, …: found by fuzzing
+        raise Unreadable(f"not a readable xlsx workbook ({type(exc).__module__}.{type(exc).__name__})") from None
     try:
         if not workbook.worksheets:
             raise Unreadable("the workbook has no sheet")

@@ -170,11 +170,12 @@ WHERE key_hash IN (SELECT key_hash FROM distinct_rows GROUP BY key_hash HAVING c
 QUALIFY count(*) OVER (PARTITION BY {key}) > 1
 """
     checked = """
-CREATE OR REPLACE TEMP VIEW checked AS
+CREATE OR REPLACE TEMP TABLE checked AS
 SELECT * EXCLUDE (row_reasons, row_hash, key_hash),
   line_number IN (SELECT line_number FROM duplicate_lines) AS is_duplicate,
   CASE WHEN line_number IN (SELECT line_number FROM conflict_lines)
        THEN list_append(row_reasons, 'conflicting_record_key') ELSE row_reasons END AS reasons
 FROM typed
 """
-    return [typed, duplicates, conflicts, checked]
+    # ``checked`` is materialised: staging, quarantine, the counts and the quality profiles all scan it
+    return [typed, duplicates, conflicts, checked, "DROP TABLE typed"]

@@ -26,8 +26,10 @@ BUILDS = "_meta/builds"
 def build_fingerprint(tx: Transaction, reference_dir: Path, reference_date: dt.date) -> str:
     digest = hashlib.sha256()
     digest.update(f"{__version__}|{reference_date.isoformat()}|".encode())
-    staged = sorted(p.relative_to(tx.root).as_posix() for p in (tx.root / "staging").rglob("*.parquet"))
-    staged += sorted(p.relative_to(tx.tmp).as_posix() for p in (tx.tmp / "staging").rglob("*.parquet"))
+    # one sorted list over committed and this run's staged files: the same set of files gives the same
+    # fingerprint whichever run staged them (else a run after a two-run history would rebuild for nothing)
+    staged = sorted([p.relative_to(tx.root).as_posix() for p in (tx.root / "staging").rglob("*.parquet")]
+                    + [p.relative_to(tx.tmp).as_posix() for p in (tx.tmp / "staging").rglob("*.parquet")])
     digest.update("\n".join(staged).encode())
     for name in REFERENCE_FILES:
         digest.update((Path(reference_dir) / f"{name}.csv").read_bytes())

@@ -5,7 +5,10 @@ layout. :meth:`Transaction.commit` then writes a journal (the list of moves) wit
 applies the moves, and deletes the journal. A run that dies before the journal exists leaves the
 warehouse untouched (its temporary folder is swept by the next run); a run that dies after it is
 rolled forward by the next run, because every move in the journal is idempotent. Readers therefore
-see either the previous state or the new one, never a mix that lasts.
+see either the previous state or the new one, never a mix that lasts. A commit that fails part-way
+(a full disk while moving) is not undone either: its journal stays, and the next run rolls it forward.
+Partial writes of small files (``.<name>.<uuid>.tmp`` beside the journal or the catalog) are swept
+by the next run.
 
 One run at a time: an exclusive ``flock`` on ``<warehouse>/.lock`` is held for the whole run; a
 second run refuses at once with :class:`WarehouseBusy` rather than waiting in silence.
@@ -23,6 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 TMP_DIR = ".tmp"
 TRASH_DIR = ".trash"
@@ -80,6 +84,8 @@ class Transaction:
     _moves: list[_Move] = field(default_factory=list)
     _lock_fd: int | None = None
     pending_loads: list = field(default_factory=list)   # this run's load records, before they commit
+    recovered: bool = False      # this run rolled forward a commit that an earlier run did not finish
+    _committing: bool = False    # the journal is written: from here on the run can only go forward
 
     # -- lifecycle --------------------------------------------------------------------------
     @classmethod
@@ -90,7 +96,7 @@ class Transaction:
         tx = cls(root=root, run_id=run_id)
         tx._acquire_lock(wait_seconds)
         try:
-            recover(root)
+            tx.recovered = recover(root)
             ensure_dir(tx.tmp)
         except BaseException:
             tx._release_lock()
@@ -155,14 +161,22 @@ class Transaction:
         self._moves = [m for m in self._moves if m.relpath != relpath]
         (self.tmp / relpath).unlink(missing_ok=True)
 
-    def commit(self) -> None:
+    def commit(self, on_applied: Callable[[], None] | None = None) -> None:
+        """Publish everything the run produced. ``on_applied`` runs after the moves, with the lock
+        still held and the journal still present (a crash in it is finished by the next run)."""
         journal = {"run_id": self.run_id, "moves": [m.to_json() for m in self._moves]}
         write_atomic(self.root / JOURNAL, json.dumps(journal, indent=1).encode())
-        _apply(self.root, journal)
+        self._committing = True
+        _apply(self.root, journal, on_applied)
+        self._committing = False
         self._finish()
 
     def rollback(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self._committing:
+            # the journal is on disk and moves may have been applied: undoing is not possible, so
+            # leave the journal and this run's files for the next run to roll forward
+            self._release_lock()
+            return
         self._finish()
 
     def _finish(self) -> None:
@@ -181,7 +195,7 @@ class Transaction:
             self.rollback()
 
 
-def _apply(root: Path, journal: dict) -> None:
+def _apply(root: Path, journal: dict, on_applied: Callable[[], None] | None = None) -> None:
     run_tmp = root / TMP_DIR / journal["run_id"]
     trash = root / TRASH_DIR / journal["run_id"]
     for move in journal["moves"]:
@@ -195,18 +209,35 @@ def _apply(root: Path, journal: dict) -> None:
             os.rename(dst, old)
         os.replace(src, dst)
         _fsync_dir(dst.parent)
+    if on_applied is not None:
+        on_applied()
     (root / JOURNAL).unlink(missing_ok=True)
+    _fsync_dir((root / JOURNAL).parent)
     shutil.rmtree(trash, ignore_errors=True)
+    try:
+        trash.parent.rmdir()      # .trash itself, once no run's old tables are left in it
+    except OSError:
+        pass
 
 
-def recover(root: Path) -> None:
+def _partial_writes(root: Path) -> list[Path]:
+    """Small files a crash interrupted while being written (``write_atomic``, the catalog)."""
+    return [p for folder in (root, (root / JOURNAL).parent) if folder.is_dir()
+            for p in folder.glob(".*.tmp*") if p.is_file()]
+
+
+def recover(root: Path) -> bool:
     """Finish a commit that a crash interrupted, and sweep what crashed runs left behind.
 
-    Only call with the lock held.
+    Returns True when a commit was rolled forward. Only call with the lock held.
     """
     journal_path = root / JOURNAL
-    if journal_path.exists():
+    recovered = journal_path.exists()
+    if recovered:
         _apply(root, json.loads(journal_path.read_text()))
     for leftover in (root / TMP_DIR, root / TRASH_DIR):
         if leftover.exists():
             shutil.rmtree(leftover, ignore_errors=True)
+    for partial in _partial_writes(root):
+        partial.unlink(missing_ok=True)
+    return recovered
