@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import sys
@@ -12,6 +13,11 @@ from .identity.pseudonyms import PseudonymKeyError
 from .privacy import scrub
 from .reference import ReferenceError
 from .warehouse.transaction import WarehouseBusy
+
+
+_DISK_ERRORS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS}
+_DISK_PHRASES = ("No space left on device", "File too large", "Disk quota exceeded", "Input/output error",
+                 "Read-only file system")
 
 
 def _run(args) -> int:
@@ -148,7 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the run failed; the message is scrubbed, the warehouse is as it was
         if args.debug:
             raise
-        print(f"soepel-etl: run failed ({type(exc).__name__}): {scrub(str(exc).splitlines()[0] if str(exc) else '')}",
+        message = scrub(str(exc).splitlines()[0] if str(exc) else "")
+        if isinstance(exc, OSError) and exc.errno in _DISK_ERRORS or any(p in message for p in _DISK_PHRASES):
+            message = f"could not write to disk: {message}"
+        state = getattr(exc, "warehouse_state", None)
+        print(f"soepel-etl: run failed ({type(exc).__name__}): {message}" + (f"; {state}" if state else ""),
               file=sys.stderr)
         return 1
 

@@ -30,6 +30,11 @@ SHOWN_CHANGES = 20           # changed final outflows listed in the summary (the
 RUN_UMASK = 0o077            # everything a run writes is owner-only: the warehouse holds personal data
 
 
+WAREHOUSE_UNCHANGED = "the warehouse is left as it was before the run"
+WAREHOUSE_COMMITTING = ("the run failed while publishing its tables; the next run finishes publishing them "
+                        "(until then readers may see a mix of old and new tables)")
+
+
 class LoadInvariantBroken(RuntimeError):
     """A loaded file's row counts do not add up: a bug, so the run stops before committing."""
 
@@ -173,11 +178,12 @@ def _in_transaction(settings: Settings, work, reference_date: dt.date | None, wa
         tx.commit(on_applied=(lambda: write_catalog(settings.warehouse)) if refresh_catalog else None)
         return summary
     except BaseException as exc:
-        if tx._committing:
-            log.error("run %s failed while committing; the next run finishes the commit: %s",
-                      tx.run_id, scrub(str(exc)))
-        else:
-            log.error("run %s failed, warehouse left as it was: %s", tx.run_id, scrub(str(exc)))
+        outcome = (WAREHOUSE_COMMITTING if tx._committing else WAREHOUSE_UNCHANGED)
+        log.error("run %s failed (%s); %s", tx.run_id, scrub(str(exc)), outcome)
+        try:
+            exc.warehouse_state = outcome      # for the CLI's message
+        except AttributeError:
+            pass
         tx.rollback()
         raise
     finally:

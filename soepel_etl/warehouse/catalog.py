@@ -29,7 +29,8 @@ def write_catalog(root: Path) -> Path:
     root = Path(root).resolve()
     target = root / CATALOG
     tmp = root / f".{CATALOG}.{uuid.uuid4().hex}.tmp"
-    con = duckdb.connect(str(tmp))
+    # an old storage format on purpose: the DuckDB CLI an analyst has installed (>= 1.0) can open it
+    con = duckdb.connect(str(tmp), config={"storage_compatibility_version": "v1.0.0"})
     try:
         for schema in ("staging", "core", "marts", "meta"):
             con.execute(f"CREATE SCHEMA {schema}")
