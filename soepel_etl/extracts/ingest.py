@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,6 +183,13 @@ def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: 
                   tx.add_file(f"quarantine/{source.name}/{d.load_id}.parquet"),
                   {k: params[k] for k in ("load_id", "file_name", "source")})
         record.unknown_codes = _unknown_codes(con, source, reference_dir)
+        if record.rows_quarantined:
+            reasons = dict(con.execute(
+                "SELECT reason, count(*) FROM (SELECT unnest(reasons) AS reason FROM checked "
+                "WHERE NOT is_duplicate AND len(reasons) > 0) GROUP BY reason").fetchall())
+            for _, error in read.malformed:
+                reasons[f"malformed_row:{error}"] = reasons.get(f"malformed_row:{error}", 0) + 1
+            record.quarantine_reasons = json.dumps(dict(sorted(reasons.items())))
     except Unreadable as exc:
         record.outcome, record.reason = "rejected", scrub(str(exc))
         record.rows_loaded = record.rows_quarantined = record.rows_duplicate = 0

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 CORE_TABLES = ("enrolments", "employment_months", "benefit_spells", "participants", "interventions", "persons",
                "person_month")
-MART_TABLES = ("outflow_outcomes", "cohort_outcomes", "risk_monitor")
+MART_TABLES = ("outflow_outcomes", "cohort_outcomes", "risk_monitor", "participants", "interventions")
 
 
 @dataclass

@@ -193,6 +193,11 @@ def mart_frame(con, table: str) -> pd.DataFrame:
                    risk_level, neet_3m, neet_months >= {d.NEET_MONTHS_MIN} AS neet_rule,
                    (SELECT n FROM dup) AS duplicate_persons, count(*) AS n
             FROM marts_risk_monitor GROUP BY ALL""").fetchdf()
+    elif table in ("participants", "interventions"):
+        key = "person_key, pilot_code" + (", intervention, start_date" if table == "interventions" else "")
+        consent = ("NOT EXISTS (SELECT 1 FROM core_participants p WHERE p.consent_valid "
+                   f"AND p.person_key = marts_{table}.person_key AND p.pilot_code = marts_{table}.pilot_code)")
+        return _unique(con, f"marts_{table}", key, {"without_valid_consent": consent})
     else:
         raise KeyError(table)
     df.insert(0, BATCH_COLUMN, f"marts/{table}")

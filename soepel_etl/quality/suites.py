@@ -198,6 +198,10 @@ MARTS = {
         equal("neet_3m", "neet_rule", CRITICAL, f"neet_3m is neet_months >= {d.NEET_MONTHS_MIN}"),
         zero("duplicate_persons", CRITICAL, "one row per person"),
     ],
+    "participants": _unique("participant (person, pilot)") + [
+        zero("without_valid_consent", CRITICAL, "a participant without valid consent at the reference date")],
+    "interventions": _unique("intervention (person, pilot, intervention, start)") + [
+        zero("without_valid_consent", CRITICAL, "an intervention of a person without valid consent for that pilot")],
 }
 
 

@@ -1,11 +1,8 @@
 """Everything the report reads from the warehouse, in one module, selected by region and pilot.
 
-Reads the marts (``outflow_outcomes``, ``risk_monitor``), the loads manifest and ``_meta/builds``.
-Four inputs are not in the marts yet and are read here from core or quarantine, each marked
-``NOT A MART`` below, until the marts carry them (see docs/report.md, "What the report needs"):
-the monthly status after outflow (core/person_month), the municipality of people in the risk
-monitor (core/persons), interventions and the participant register (core/interventions,
-core/participants), and quarantined rows by reason (quarantine/<source>).
+Reads the marts (``outflow_outcomes`` with its monthly path ``statuses_24``, ``risk_monitor``,
+``participants``, ``interventions``), the loads manifest (with quarantined rows by reason) and
+``_meta/builds`` — nothing else (design.md: the report reads marts and the loads manifest only).
 
 Person keys are used only to join and to count distinct people; they are replaced by row numbers
 before anything leaves this module.
@@ -97,7 +94,7 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
     if sel.pilot:
         where.append(f"pilot_code = {_lit(sel.pilot)}")
     con.sql(f"""CREATE TEMP TABLE o AS
-        SELECT row_number() OVER (ORDER BY brin, enrolment_id) AS oid, person_key,
+        SELECT row_number() OVER (ORDER BY brin, enrolment_id) AS oid, person_key, brin, enrolment_id,
                CAST(substr(outflow_month, 1, 4) AS INTEGER) * 12 + CAST(substr(outflow_month, 6, 2) AS INTEGER) - 1 AS u,
                cohort, pilot_code, rmc_region_code AS region, {L.programme_sql()} AS prog,
                participation_type AS part,
@@ -108,15 +105,13 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
                     WHEN sustained_work_24 THEN 'ja' ELSE 'nee' END AS sw,
                status_6, status_12, status_24
         FROM {outflow_src} {_where(where)}""")
-    outflows = con.sql("SELECT * EXCLUDE (person_key, u) FROM o ORDER BY oid").df()
-    # NOT A MART: core/person_month, for the status in every month u+1 … u+24
-    pm_src = _table(warehouse, "core/person_month")
-    if pm_src is not None:
-        path = con.sql(f"""
-            SELECT o.oid, t.k, coalesce(pm.status, 'onbekend') AS status
-            FROM o, range(1, {WINDOW} + 1) AS t(k)
-            LEFT JOIN (SELECT person_key, month_index, status FROM {pm_src}) AS pm
-              ON pm.person_key = o.person_key AND pm.month_index = o.u + t.k""").df()
+    outflows = con.sql("SELECT * EXCLUDE (person_key, u, brin, enrolment_id) FROM o ORDER BY oid").df()
+    # the path: marts/outflow_outcomes.statuses_24 holds the status of every month u+1 … u+24
+    path = con.sql(f"""
+        SELECT o.oid, t.k, coalesce(f.statuses_24[t.k], 'onbekend') AS status
+        FROM o JOIN (SELECT brin, enrolment_id, statuses_24 FROM {outflow_src}) AS f USING (brin, enrolment_id),
+             range(1, {WINDOW} + 1) AS t(k)""").df()
+    if len(path):
         wide = path.pivot(index="oid", columns="k", values="status")
         wide.columns = [f"m{k}" for k in wide.columns]
         outflows = outflows.merge(wide, left_on="oid", right_index=True, how="left")
@@ -130,10 +125,7 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
 
     # -- risk monitor (marts/risk_monitor) ----------------------------------------------------
     rwhere = [f"r.rmc_region_code = {_lit(sel.rmc_region)}"] if sel.rmc_region else []
-    persons_src = _table(warehouse, "core/persons")   # NOT A MART: the municipality of each person
-    municipality = "p.municipality_code" if persons_src else "NULL"
-    pjoin = f"LEFT JOIN (SELECT person_key, municipality_code FROM {persons_src}) AS p USING (person_key)" \
-        if persons_src else ""
+    municipality, pjoin = "r.municipality_code", ""
     risk = con.sql(f"""
         SELECT r.reference_month, r.age, {L.age_band_sql('r.age')} AS band, r.rmc_region_code AS region,
                coalesce({municipality}, '-') AS gemeente, r.risk_level AS level, r.risk_score,
@@ -141,14 +133,13 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
         FROM {risk_src} AS r {pjoin} {_where(rwhere)}
         ORDER BY r.rmc_region_code, r.age, r.risk_score, r.person_key""").df()
 
-    # -- NOT A MART: interventions and the participant register (core) -------------------------
-    int_src, part_src = _table(warehouse, "core/interventions"), _table(warehouse, "core/participants")
-    pwhere = ["p.consent_valid"]
+    # -- interventions and the participant register (marts: valid consent only) -----------------
+    int_src, part_src = _table(warehouse, "marts/interventions"), _table(warehouse, "marts/participants")
+    pwhere = []
     if sel.pilot:
         pwhere.append(f"p.pilot_code = {_lit(sel.pilot)}")
-    if sel.rmc_region and persons_src:
-        pwhere.append(f"p.person_key IN (SELECT person_key FROM {persons_src} "
-                      f"WHERE rmc_region_code = {_lit(sel.rmc_region)})")
+    if sel.rmc_region:
+        pwhere.append(f"p.rmc_region_code = {_lit(sel.rmc_region)}")
     if part_src:
         con.sql(f"""CREATE TEMP TABLE reg AS
             SELECT dense_rank() OVER (ORDER BY p.person_key) AS pid, p.person_key, p.pilot_code,
@@ -166,19 +157,21 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
         participants = pd.DataFrame(columns=["pid", "pilot_code", "part"])
         interventions = pd.DataFrame(columns=["pid", "part", "pilot_code", "kind", "hours"])
 
-    # -- the loads manifest, and NOT A MART: quarantined rows by reason ------------------------
+    # -- the loads manifest ----------------------------------------------------------------------
     loads_src = _table(warehouse, "_meta/loads")
     loads = con.sql(f"SELECT file_name, source, sender, delivery_date, outcome, reason, rows_read, rows_loaded, "
                     f"rows_quarantined, rows_duplicate, rows_excluded FROM {loads_src} "
                     f"ORDER BY source, sender, delivery_date, file_name").df() if loads_src else pd.DataFrame()
-    parts = []
-    for source in L.SOURCE_LABELS:
-        q_src = _table(warehouse, f"quarantine/{source}")
-        if q_src:
-            parts.append(con.sql(f"SELECT '{source}' AS source, reason, count(*) AS rows FROM "
-                                 f"(SELECT unnest(reasons) AS reason FROM {q_src}) GROUP BY ALL").df())
-    quarantine = (pd.concat(parts, ignore_index=True) if parts
-                  else pd.DataFrame(columns=["source", "reason", "rows"]))
+    # quarantined rows by reason: per file in the manifest (JSON reason -> rows)
+    if loads_src:
+        quarantine = con.sql(f"""
+            SELECT l.source, j.key AS reason, sum(CAST(j.value AS BIGINT)) AS rows
+            FROM (SELECT source, quarantine_reasons FROM {loads_src}
+                  WHERE outcome = 'loaded' AND quarantine_reasons IS NOT NULL) AS l,
+                 json_each(l.quarantine_reasons) AS j
+            GROUP BY ALL""").df()
+    else:
+        quarantine = pd.DataFrame(columns=["source", "reason", "rows"])
     quarantine = quarantine.sort_values(["source", "reason"]).reset_index(drop=True)
 
     ref = shipped_reference_dir()

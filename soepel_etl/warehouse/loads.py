@@ -36,6 +36,7 @@ SCHEMA = pa.schema([
     ("delimiter", pa.string()),
     ("extra_columns", pa.string()),
     ("unknown_codes", pa.string()),
+    ("quarantine_reasons", pa.string()),   # JSON object: reason -> rows (a row counts once per reason)
     ("run_id", pa.string()),
 ])
 
@@ -60,6 +61,7 @@ class LoadRecord:
     delimiter: str | None = None
     extra_columns: str | None = None
     unknown_codes: str | None = None
+    quarantine_reasons: str | None = None
     run_id: str | None = None
     # in-memory only: where this run staged the file's good rows
     staged_relpath: str | None = field(default=None, repr=False)

@@ -140,6 +140,7 @@ def test_analyst_access_through_sqlalchemy_and_pandas(generated):
     with engine.connect() as con:
         frame = pd.read_sql("SELECT cohort, status_12, count(*) AS n FROM marts.outflow_outcomes "
                             "WHERE pilot_code = 'AMS' GROUP BY ALL ORDER BY ALL", con)
+    engine.dispose()    # DuckDB allows one configuration per open file in a process
     assert len(frame) > 0 and set(frame.columns) == {"cohort", "status_12", "n"}
 
 

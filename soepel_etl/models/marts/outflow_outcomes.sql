@@ -2,7 +2,7 @@
 -- u = the outflow month; status_k = the status in month u+k ('onbekend' beyond coverage, also
 -- where person_month has no row); months_<status>_24 count u+1 … u+24; sustained_*_24 need at
 -- least 5 of the 6 months u+19 … u+24 active (unknown when any of them is 'onbekend');
--- final_k = month u+k is observed.
+-- final_k = month u+k is observed; statuses_24 lists the status of every month u+1 … u+24 (the path).
 WITH outflows AS (
     SELECT e.person_key, ${outflow_person_id} AS person_id, e.brin, e.enrolment_id, e.enrolment_end AS outflow_date,
            ${outflow_month_index} AS u,
@@ -22,6 +22,7 @@ WITH outflows AS (
     LEFT JOIN person_month_index AS pm ON pm.person_id = w.person_id AND pm.month_index = w.m
 ), per_outflow AS (
     SELECT brin, enrolment_id,
+           list(status ORDER BY k) AS statuses_24,
            any_value(status) FILTER (WHERE k = 6) AS status_6,
            any_value(status) FILTER (WHERE k = 12) AS status_12,
            any_value(status) FILTER (WHERE k = 24) AS status_24,
@@ -41,5 +42,6 @@ SELECT o.person_key, o.outflow_date, ${outflow_month_text} AS outflow_month, o.c
        o.u + 24 <= ${observed_until_index} AS final_24,
        o.u + 6 <= ${observed_until_index} AS final_6,
        o.u + 12 <= ${observed_until_index} AS final_12,
-       o.enrolment_id
+       o.enrolment_id,
+       a.statuses_24
 FROM outflows AS o JOIN per_outflow AS a USING (brin, enrolment_id)

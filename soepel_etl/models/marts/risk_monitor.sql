@@ -7,7 +7,7 @@
 --                first enrolment month on: the warehouse does not follow anyone before it)
 --   op_uitkering: benefit(R); baanverlies_6m: employed in one of R-6 … R-1 and status(R) geen/uitkering
 WITH population AS (
-    SELECT person_key, person_id, rmc_region_code, first_month_index, NOT has_startkwalificatie AS zonder_startkwalificatie,
+    SELECT person_key, person_id, rmc_region_code, municipality_code, first_month_index, NOT has_startkwalificatie AS zonder_startkwalificatie,
            ${reference_year} - CAST(substr(birth_month, 1, 4) AS INTEGER)
              - CASE WHEN ${reference_month_number} < CAST(substr(birth_month, 6, 2) AS INTEGER) THEN 1 ELSE 0 END AS age
     FROM core_persons
@@ -34,7 +34,7 @@ WITH population AS (
     WHERE pm.month_index <= ${reference_index}
     GROUP BY pm.person_id
 ), flags AS (
-    SELECT s.person_key, s.rmc_region_code, s.age, s.zonder_startkwalificatie, s.first_month_index,
+    SELECT s.person_key, s.rmc_region_code, s.municipality_code, s.age, s.zonder_startkwalificatie, s.first_month_index,
            coalesce(t.enrolled_at_r, false) AS enrolled_at_r,
            coalesce(e.employed_before, false) AS employed_before,
            b.person_key IS NOT NULL AS op_uitkering,
@@ -62,5 +62,5 @@ SELECT '${reference_month}' AS reference_month, person_key, rmc_region_code, age
        CAST((zonder_startkwalificatie AND NOT enrolled_at_r)::INTEGER + (neet_months >= ${neet_months_min})::INTEGER
             + op_uitkering::INTEGER + (employed_before AND status_at_r IN ('geen', 'uitkering'))::INTEGER AS INTEGER) AS risk_score,
        ${risk_level} AS risk_level,
-       enrolled_at_r, status_at_r
+       enrolled_at_r, status_at_r, municipality_code
 FROM scored
