@@ -94,20 +94,20 @@ def load_of(warehouse: Path, file_name: str) -> dict:
     return rows[0]
 
 
-def staged(warehouse: Path, source: str) -> list[dict]:
-    files = sorted((warehouse / "staging" / source).glob("*.parquet"))
+def _parts(warehouse: Path, folder: str, source: str) -> list[dict]:
+    files = sorted((warehouse / folder / source).glob("*.parquet"))
     if not files:
         return []
     return duckdb.sql(f"SELECT * FROM read_parquet({[str(f) for f in files]!r}, union_by_name=true) "
                       "ORDER BY file_name, line_number").to_arrow_table().to_pylist()
+
+
+def staged(warehouse: Path, source: str) -> list[dict]:
+    return _parts(warehouse, "staging", source)
 
 
 def quarantined(warehouse: Path, source: str) -> list[dict]:
-    files = sorted((warehouse / "quarantine" / source).glob("*.parquet"))
-    if not files:
-        return []
-    return duckdb.sql(f"SELECT * FROM read_parquet({[str(f) for f in files]!r}, union_by_name=true) "
-                      "ORDER BY file_name, line_number").to_arrow_table().to_pylist()
+    return _parts(warehouse, "quarantine", source)
 
 
 def pseudonym(kind: str, value: str) -> str:
