@@ -58,6 +58,10 @@ def write_catalog(root: Path) -> Path:
         if any(builds.glob("*.parquet")):
             con.execute(f"CREATE VIEW meta.builds AS SELECT * FROM read_parquet({_lit(builds / '*.parquet')}, "
                         "union_by_name=true)")
+        changes = root / "_meta" / "changes"      # final figures a correction changed (warehouse/changes.py)
+        if any(changes.glob("*.parquet")):
+            con.execute(f"CREATE VIEW meta.changes AS SELECT * FROM read_parquet({_lit(changes / '*.parquet')}, "
+                        "union_by_name=true)")
     finally:
         con.close()
     os.chmod(tmp, FILE_MODE)

@@ -54,16 +54,23 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a small file so that readers see the old or the new content, never half."""
+def write_atomic(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
+    """Write a small file so that readers see the old or the new content, never half.
+
+    The temporary copy goes to ``tmp_dir`` (same file system) when given, else beside ``path``."""
     ensure_dir(path.parent)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp = (tmp_dir or path.parent) / f".{path.name}.{uuid.uuid4().hex}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
-        os.write(fd, data)
+        view = memoryview(data)
+        while view:                    # os.write may write less than asked
+            view = view[os.write(fd, view):]
         os.fsync(fd)
-    finally:
+    except BaseException:
         os.close(fd)
+        tmp.unlink(missing_ok=True)    # a full disk leaves no half-written file behind
+        raise
+    os.close(fd)
     os.replace(tmp, path)
     _fsync_dir(path.parent)
 
@@ -165,7 +172,9 @@ class Transaction:
         """Publish everything the run produced. ``on_applied`` runs after the moves, with the lock
         still held and the journal still present (a crash in it is finished by the next run)."""
         journal = {"run_id": self.run_id, "moves": [m.to_json() for m in self._moves]}
-        write_atomic(self.root / JOURNAL, json.dumps(journal, indent=1).encode())
+        # the temporary copy lives in the run's folder: a crash while writing it leaves the
+        # warehouse exactly as before (the next run sweeps .tmp/)
+        write_atomic(self.root / JOURNAL, json.dumps(journal, indent=1).encode(), tmp_dir=ensure_dir(self.tmp))
         self._committing = True
         _apply(self.root, journal, on_applied)
         self._committing = False
@@ -211,13 +220,14 @@ def _apply(root: Path, journal: dict, on_applied: Callable[[], None] | None = No
         _fsync_dir(dst.parent)
     if on_applied is not None:
         on_applied()
-    (root / JOURNAL).unlink(missing_ok=True)
-    _fsync_dir((root / JOURNAL).parent)
+    # the replaced tables go before the journal does: no journal means nothing left to clean up
     shutil.rmtree(trash, ignore_errors=True)
     try:
         trash.parent.rmdir()      # .trash itself, once no run's old tables are left in it
     except OSError:
         pass
+    (root / JOURNAL).unlink(missing_ok=True)
+    _fsync_dir((root / JOURNAL).parent)
 
 
 def _partial_writes(root: Path) -> list[Path]:

@@ -48,6 +48,7 @@ class Campaign:
     files_per_run: int = 0
     run_seconds: float = 0.0
     lost: int = 0                        # checks that failed (0 = nothing lost, nothing half-written)
+    kill_failures: int = 0               # kills after which the warehouse was neither before nor after
     failures: list = field(default_factory=list)
 
 
@@ -137,6 +138,7 @@ def campaign(workdir: Path, kills: int, seed: int = 0, complete_every: int = 4, 
             c.mid_commit += 1
             recovered = h.state(h.recovered_copy(wh, workdir / "wh_recovered"))
             check(recovered == after, f"kill {c.kills} mid-commit, after recovery", h.diff(recovered, after))
+            c.kill_failures += recovered != after
             outcome = "mid-commit → after"
         else:
             now = h.state(wh)
@@ -148,6 +150,7 @@ def campaign(workdir: Path, kills: int, seed: int = 0, complete_every: int = 4, 
                 outcome = "after"
             else:
                 outcome = "MIXED"
+                c.kill_failures += 1
                 check(False, f"kill {c.kills} at {delay:.2f}s ({phase})",
                       f"neither before ({h.diff(now, before)}) nor after ({h.diff(now, after)})")
         log(f"kill {c.kills:4d} at {delay:5.2f}s in {phase:12s}: {outcome}")

@@ -179,6 +179,11 @@ def test_corrections_and_late_data(tmp_path):
     assert previous["E6"]["participation_type"] == "geen_registratie"
     assert previous["E1"]["outflow_month"] == "2020-03" and previous["E2"]["diploma"] is True
     assert previous["E4"]["status_12"] != "werk"
+    con = duckdb.connect(str(wh / "catalog.duckdb"), read_only=True)
+    try:   # analysts find the changes in the catalog too
+        assert con.sql("SELECT count(DISTINCT enrolment_id) FROM meta.changes").fetchall()[0][0] == 6
+    finally:
+        con.close()
 
 
 def test_changes_are_not_personal_data(tmp_path):

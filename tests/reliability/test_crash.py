@@ -2,7 +2,7 @@
 the next run completes it and leaves no temporary files.
 
 * test_random_kills: real SIGKILLs of the CLI at random moments (tests/reliability/crash.py); the
-  count is SOEPEL_CRASH_KILLS (default 8); scripts/crash_soak.sh runs the long count.
+  count is SOEPEL_CRASH_KILLS (default 6); scripts/crash_soak.sh runs the long count.
 * test_crash_at_each_commit_step: a kill exactly between the journal and the first move, between two
   moves, after the last move and while the catalog is written — moments a random delay rarely hits.
 """
@@ -22,7 +22,7 @@ from tests.reliability import helpers as h
 
 
 def test_random_kills(prepared_dir):
-    kills = int(os.environ.get("SOEPEL_CRASH_KILLS", "8"))
+    kills = int(os.environ.get("SOEPEL_CRASH_KILLS", "6"))
     seed = int(os.environ.get("SOEPEL_CRASH_SEED", str(random.randrange(1 << 16))))
     lines = []
     # CI: one completing run at the end (each kill's successor is usually the next killed run);

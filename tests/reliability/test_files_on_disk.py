@@ -44,10 +44,9 @@ def test_in_process_run_with_a_permissive_umask(tmp_path):
     assert _loose(wh) == []
 
 
-def test_cli_run_with_umask_zero(prepared, tmp_path):
-    delta, _, _, _ = prepared
-    wh = tmp_path / "warehouse"
-    result = subprocess.run(h.cli_command(delta, wh), capture_output=True, text=True, env=h.cli_env(), cwd=h.ROOT,
+def test_cli_run_with_umask_zero(tmp_path):
+    landing, wh = _landing(tmp_path), tmp_path / "warehouse"
+    result = subprocess.run(h.cli_command(landing, wh), capture_output=True, text=True, env=h.cli_env(), cwd=h.ROOT,
                             preexec_fn=lambda: os.umask(0))
     assert result.returncode == 0, result.stderr[-1500:]
     assert any((wh / "quarantine").rglob("*.parquet"))
