@@ -27,39 +27,24 @@ consent validity), `landing_dir`, `warehouse_dir`, `reference_dir` (override Var
 
 from __future__ import annotations
 
-import datetime as dt
-
 from airflow.sdk import Param, TriggerRule, dag, get_current_context, task
 
 from soepel_airflow import steps
 from soepel_airflow.assets import STAGED_SOURCES, source_asset
-from soepel_airflow.callbacks import dag_failed, task_failed
-from soepel_airflow.errors import MAX_RETRY_DELAY, RETRIES, RETRY_DELAY, RETRY_EXPONENTIAL_BACKOFF, RETRY_POLICY
-
-DEFAULT_ARGS = {
-    "owner": "rmc-data-team",
-    "retries": RETRIES,
-    "retry_delay": RETRY_DELAY,
-    "retry_exponential_backoff": RETRY_EXPONENTIAL_BACKOFF,
-    "max_retry_delay": MAX_RETRY_DELAY,
-    "retry_policy": RETRY_POLICY,
-    "execution_timeout": dt.timedelta(hours=2),
-    "on_failure_callback": task_failed,
-}
+from soepel_airflow.callbacks import dag_failed
+from soepel_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, folder_params
 
 PARAMS = {
     "reference_date": Param(None, type=["null", "string"], format="date",
                             description="YYYY-MM-DD; empty: the latest delivery date in the landing zone"),
-    "landing_dir": Param(None, type=["null", "string"], description="landing zone; empty: Variable/env/default"),
-    "warehouse_dir": Param(None, type=["null", "string"], description="warehouse; empty: Variable/env/default"),
-    "reference_dir": Param(None, type=["null", "string"], description="reference folder; empty: Variable/env/shipped"),
 }
+PARAMS |= folder_params("landing_dir", "warehouse_dir", "reference_dir")
 
 
 @dag(
     dag_id="soepel_ingest",
     schedule="*/30 * * * *",
-    start_date=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,

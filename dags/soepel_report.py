@@ -17,26 +17,15 @@ Re-running overwrites the same report with the same content for the same marts.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from airflow.sdk import Param, dag, task
 
 from soepel_airflow import steps
 from soepel_airflow.assets import ALL_MARTS_PUBLISHED
-from soepel_airflow.callbacks import dag_failed, task_failed
-from soepel_airflow.errors import MAX_RETRY_DELAY, RETRIES, RETRY_DELAY, RETRY_EXPONENTIAL_BACKOFF, RETRY_POLICY
+from soepel_airflow.callbacks import dag_failed
+from soepel_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, folder_params
 
-DEFAULT_ARGS = {
-    "owner": "rmc-data-team",
-    "retries": RETRIES,
-    "retry_delay": RETRY_DELAY,
-    "retry_exponential_backoff": RETRY_EXPONENTIAL_BACKOFF,
-    "max_retry_delay": MAX_RETRY_DELAY,
-    "retry_policy": RETRY_POLICY,
-    "execution_timeout": dt.timedelta(hours=1),
-    "on_failure_callback": task_failed,
-}
-
+# the six pilot codes (soepel_etl.extracts.contracts.PILOT_CODES); not imported: parsing a DAG
+# must not load the package
 PILOTS = ["IJV", "AMS", "RIJ", "ZOD", "RIV", "FRN"]
 
 PARAMS = {
@@ -44,15 +33,14 @@ PARAMS = {
                       description="intern: exact counts for the RMC team; publiek: with disclosure control"),
     "rmc_region": Param(None, type=["null", "string"], description="an RMC region code; empty: all regions"),
     "pilot": Param(None, type=["null", "string"], enum=[None, *PILOTS], description="a pilot code; empty: all"),
-    "warehouse_dir": Param(None, type=["null", "string"], description="warehouse; empty: Variable/env/default"),
-    "out_dir": Param(None, type=["null", "string"], description="report folder; empty: Variable/env/reports"),
 }
+PARAMS |= folder_params("warehouse_dir", "out_dir")
 
 
 @dag(
     dag_id="soepel_report",
     schedule=ALL_MARTS_PUBLISHED,
-    start_date=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
