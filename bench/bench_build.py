@@ -16,13 +16,15 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_ingest import run_measured  # noqa: E402
+
 KEY = "bench-key-" + "0123456789abcdef" * 3
 
 INGEST = """
@@ -50,21 +52,15 @@ con.execute(f"COPY (SELECT * FROM read_parquet('{sys.argv[1]}/*.parquet')) TO '{
 
 
 def measured(code: str, *args: str) -> dict:
-    wrapper = (
-        "import resource, sys, time\n"
-        "t = time.perf_counter()\n"
-        f"exec(compile({code!r}, 'bench', 'exec'))\n"
-        "print('BENCH', time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-    )
-    env = dict(os.environ, SOEPEL_PSEUDONYM_KEY=KEY)
-    proc = subprocess.run([sys.executable, "-c", wrapper, *args], capture_output=True, text=True, cwd=ROOT, env=env)
-    if proc.returncode != 0:
-        raise SystemExit(proc.stderr[-4000:])
-    lines = proc.stderr.splitlines()
-    _, wall, rss = [l for l in lines if l.startswith("BENCH")][-1].split()
+    """bench_ingest.run_measured (fresh subprocess, wall time, max RSS) plus the build's own figures."""
+    os.environ["SOEPEL_PSEUDONYM_KEY"] = KEY
+    result = run_measured(code, *args)
+    lines = result["log"].splitlines()
     extra = [json.loads(l[len("BUILDJSON "):]) for l in lines if l.startswith("BUILDJSON ")]
-    return {"wall_s": round(float(wall), 1), "peak_rss_mb": round(int(rss) / 1024), "detail": extra[0] if extra else None,
-            "log": [l for l in lines if l.startswith(("files:", "rows:", "quality:"))]}
+    result["wall_s"] = round(result["wall_s"], 1)
+    result["detail"] = extra[0] if extra else None
+    result["log"] = [l for l in lines if l.startswith(("files:", "rows:", "quality:"))]
+    return result
 
 
 def main() -> None:
