@@ -289,3 +289,31 @@ def test_line_numbers_hold_in_a_large_file_read_in_parallel(landing, warehouse):
     # the employer number was written from the line number, so every staged row must match its line
     expected = {line: pseudonym("werkgever", f"W{line - 2}") for line in range(2, n + 2)}
     assert sum(1 for r in got if r["employer_key"] != expected[r["line_number"]]) == 0
+
+
+def test_equal_delivery_dates_the_file_name_that_sorts_last_wins(landing, warehouse):
+    """extracts.md: the later leverdatum wins; on equal dates the file name that sorts last wins."""
+    from soepel_etl.models.current import current_sql
+
+    onderwijs(landing, [onderwijs_row(inschrijving_id="K1", datum_uitschrijving="30-06-2019")],
+              name="onderwijs_30MD_20200315.csv")
+    onderwijs(landing, [onderwijs_row(inschrijving_id="K1", datum_uitschrijving="31-07-2019")],
+              name="onderwijs_25PZ_20200315.csv")
+    onderwijs(landing, [onderwijs_row(inschrijving_id="K1", datum_uitschrijving="31-08-2019")],
+              name="onderwijs_25PZ_20200101.csv")      # earlier date, loses whatever its name
+    run_pipeline(landing, warehouse)
+    import duckdb
+    files = [str(p) for p in (warehouse / "staging" / "onderwijs").glob("*.parquet")]
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW stg AS SELECT * FROM read_parquet({files!r})")
+    [(end,)] = con.execute(f"SELECT enrolment_end FROM ({current_sql('onderwijs', 'stg')})").fetchall()
+    assert str(end) == "2019-06-30"                      # onderwijs_30MD_… sorts after onderwijs_25PZ_…
+
+
+def test_extra_columns_are_ignored_and_reported(landing, warehouse):
+    write_delivery(landing / "werk" / "werk_GM0363_20200415.csv", WERK_HEADER + ["opmerking", "Naam"],
+                   [werk_row(opmerking="x", Naam="y")])
+    run_pipeline(landing, warehouse)
+    record = load_of(warehouse, "werk_GM0363_20200415.csv")
+    assert record["rows_loaded"] == 1 and record["extra_columns"] == "opmerking, naam"
+    assert "opmerking" not in staged(warehouse, "werk")[0] and "naam" not in staged(warehouse, "werk")[0]
