@@ -27,7 +27,7 @@ from .contracts import SOURCES, Source
 from .filenames import BadName, DeliveryName, parse_delivery_name
 from .reader import Unreadable, read_delivery
 from .rows import checked_sql
-from .staging import quarantine_select, staging_from, staging_select
+from .staging import quarantine_select, staging_from, staging_query, staging_select
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: 
         for statement in prepare:
             con.execute(statement, {"ipad": ipad, "opad": opad})
         staged = f"staging/{source.name}/{d.load_id}.parquet"
-        _copy(con, f"SELECT {staging_select(source)} {from_clause}", tx.add_file(staged),
+        _copy(con, staging_query(source, staging_select(source), from_clause), tx.add_file(staged),
               {k: v for k, v in params.items() if k != "source"} | {"ipad": ipad, "opad": opad})
         record.staged_relpath = staged
         quality.record_staged(tx, con, source.name, tx.tmp / staged, d.file_name)

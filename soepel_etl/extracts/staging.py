@@ -5,7 +5,7 @@ birth date, a full postcode or an employer number.
 
 from __future__ import annotations
 
-from ..identity.pseudonyms import hmac_sql
+from ..identity.pseudonyms import hmac_sql, surrogate_id_sql
 from .contracts import Column, Source
 
 LINEAGE = ("load_id", "file_name", "sender", "delivery_date", "line_number")
@@ -40,6 +40,28 @@ def staging_select(source: Source) -> str:
         if c.kind != "identifier":
             cols.append(f"{_staged_value(c)} AS {c.staged_as}")
     return ",\n  ".join(cols)
+
+
+def surrogates(source: Source) -> list[tuple[str, str, str]]:
+    """(name, SQL type, expression over a staged row) of the integer columns staging keeps for the build.
+
+    Computed once per row at ingest rather than on every build: the build joins and groups on
+    ``person_id`` (and for werk on ``employer_id`` and ``month_index``), never on 64-character strings.
+    """
+    cols = [("person_id", "BIGINT", surrogate_id_sql("person_key"))]
+    if source.name == "werk":
+        cols += [("employer_id", "BIGINT", surrogate_id_sql("employer_key")),
+                 ("month_index", "INTEGER",
+                  "(CAST(substr(month, 1, 4) AS INTEGER) * 12 + CAST(substr(month, 6, 2) AS INTEGER) - 1)")]
+    return cols
+
+
+def staging_query(source: Source, select: str, from_clause: str) -> str:
+    """The staged rows with their surrogates; werk sorted by person so a build reading one range of
+    persons skips the Parquet row groups of all others (min/max statistics)."""
+    extra = ", ".join(f"{expr} AS {name}" for name, _, expr in surrogates(source))
+    order = " ORDER BY person_id, month_index" if source.name == "werk" else ""
+    return f"SELECT *, {extra} FROM (SELECT {select} {from_clause}){order}"
 
 
 def staging_from(source: Source) -> list[str]:
@@ -98,4 +120,5 @@ def staging_ddl(source: Source) -> str:
         else:
             kind = _TYPES.get(c.kind, "VARCHAR")
         cols.append(f"{c.staged_as} {kind}")
+    cols += [f"{name} {kind}" for name, kind, _ in surrogates(source)]
     return ", ".join(cols)

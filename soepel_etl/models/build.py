@@ -3,6 +3,13 @@
 The SQL lives in one file per table (``core/*.sql``, ``marts/*.sql``), templated with ``${name}``
 placeholders that this module fills from :mod:`soepel_etl.models.definitions` — so each rule has
 one home — and from the run's coverage months and reference date.
+
+Two kinds of model. The small ones (enrolments, persons, benefit spells, the pilot register) are
+built whole. The per-person ones — employment per month, the person-month timeline, outflow
+outcomes and the risk monitor — only ever relate rows of one person, so they are built for one
+range of ``person_id`` at a time (``${person_range}``) and written part by part: memory stays
+bounded by the size of a range, not of the country (see docs/data-dictionary.md, "How the build
+scales").
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import duckdb
 
 from .. import quality
 from ..extracts.contracts import SOURCES
-from ..extracts.staging import staging_ddl
+from ..extracts.staging import staging_ddl, surrogates
 from ..reference import reference_sql
 from ..warehouse.transaction import Transaction
 from . import definitions as d
@@ -30,6 +37,18 @@ log = logging.getLogger(__name__)
 CORE_TABLES = ("enrolments", "employment_months", "benefit_spells", "participants", "interventions", "persons",
                "person_month")
 MART_TABLES = ("outflow_outcomes", "cohort_outcomes", "risk_monitor", "participants", "interventions")
+
+WHOLE_CORE = ("enrolments", "benefit_spells", "participants", "interventions", "persons")
+INTERNAL = ("person_spans",)      # built and used, not published
+# built per range of persons, in this order; each may read the parts before it (<table>_part)
+PER_PERSON = (("core", "employment_months"), ("core", "person_month"), ("marts", "outflow_outcomes"),
+              ("marts", "risk_monitor"))
+WHOLE_MARTS = ("cohort_outcomes", "participants", "interventions")
+
+# A range holds about this many person-months (and its share of werk rows): what one step keeps
+# in memory. 16 M person-months is about 1.5 GB of working set in DuckDB.
+PERSON_MONTHS_PER_RANGE = 16_000_000
+ID_SPACE = 1 << 60                # person_id is a 60-bit prefix of the pseudonym: uniform over this
 
 
 @dataclass
@@ -66,21 +85,59 @@ class BuildResult:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     provisional_outflows: int | None = None
+    person_ranges: int = 1
 
 
 def _sql(layer: str, table: str) -> Template:
     return Template((resources.files("soepel_etl.models") / layer / f"{table}.sql").read_text(encoding="utf-8"))
 
 
-def _staging_relation(con, tx: Transaction, source: str) -> None:
+def _staged_files(tx: Transaction, source: str) -> list[str]:
     # what earlier runs committed plus what this run staged (not yet committed)
-    files = sorted(str(p) for base in (tx.root, tx.tmp) for p in (base / "staging" / source).glob("*.parquet"))
+    return sorted(str(p) for base in (tx.root, tx.tmp) for p in (base / "staging" / source).glob("*.parquet"))
+
+
+def _with_surrogates(con, source: str, relation: str) -> str:
+    """Staging written before the integer surrogates existed gets them computed here (slower, same values)."""
+    fills = ", ".join(f"coalesce({name}, {expr}) AS {name}" for name, _, expr in surrogates(SOURCES[source]))
+    return f"SELECT * REPLACE ({fills}) FROM {relation}"
+
+
+def _staging_relation(con, tx: Transaction, source: str) -> None:
+    files = _staged_files(tx, source)
     con.execute(f"CREATE OR REPLACE TEMP TABLE stg_{source}_empty ({staging_ddl(SOURCES[source])})")
+    relation = f"stg_{source}_empty"
     if files:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW stg_{source} AS SELECT * FROM stg_{source}_empty UNION ALL BY NAME "
-                    f"SELECT * FROM read_parquet({files!r}, union_by_name=true)")
-    else:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW stg_{source} AS SELECT * FROM stg_{source}_empty")
+        relation = (f"(SELECT * FROM stg_{source}_empty UNION ALL BY NAME "
+                    f"SELECT * FROM read_parquet({files!r}, union_by_name=true))")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW stg_{source} AS {_with_surrogates(con, source, relation)}")
+
+
+def _werk_ranked(con, tx: Transaction) -> None:
+    """``stg_werk_ranked``: the werk columns the build needs, each file's precedence as a constant.
+
+    One scan per staged file with its rank spelled out, so the biggest source is never joined on
+    a string to find out which delivery a row came from; a filter on person_id reaches every
+    file's row-group statistics (staging werk is sorted by person).
+    """
+    con.execute("CREATE OR REPLACE TEMP TABLE werk_files (path VARCHAR, load_id VARCHAR, delivery_date DATE, "
+                "file_name VARCHAR, has_surrogates BOOLEAN)")
+    for path in _staged_files(tx, "werk"):
+        names = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()}
+        first = con.execute(f"SELECT load_id, delivery_date, file_name FROM read_parquet('{path}') LIMIT 1").fetchone()
+        if first is not None:
+            con.execute("INSERT INTO werk_files VALUES (?, ?, ?, ?, ?)",
+                        [path, *first, {"person_id", "employer_id", "month_index"} <= names])
+    ranks = dict(con.execute(f"SELECT f.path, r.file_rank FROM werk_files AS f JOIN ({file_rank_sql('werk_files')}) "
+                             f"AS r USING (load_id)").fetchall())
+    columns = "person_id, employer_id, month_index, hours, sv_wage"
+    parts = [f"SELECT {columns}, CAST(NULL AS INTEGER) AS file_rank FROM stg_werk_empty"]
+    for path, has_surrogates in con.execute("SELECT path, has_surrogates FROM werk_files ORDER BY path").fetchall():
+        relation = f"read_parquet('{path}')"
+        if not has_surrogates:
+            relation = f"({_with_surrogates(con, 'werk', f'(SELECT * FROM stg_werk_empty UNION ALL BY NAME SELECT * FROM {relation})')})"
+        parts.append(f"SELECT {columns}, {ranks[path]} AS file_rank FROM {relation}")
+    con.execute("CREATE OR REPLACE TEMP VIEW stg_werk_ranked AS " + "\nUNION ALL\n".join(parts))
 
 
 def _reference_views(con, reference_dir: Path) -> None:
@@ -94,7 +151,8 @@ def _reference_views(con, reference_dir: Path) -> None:
 
 
 def coverage_of(con) -> Coverage:
-    employment = con.execute("SELECT max(month) FROM stg_werk").fetchone()[0]
+    latest = con.execute("SELECT max(month_index) FROM stg_werk_ranked").fetchone()[0]
+    employment = None if latest is None else f"{latest // 12:04d}-{latest % 12 + 1:02d}"
     education = con.execute("SELECT strftime(max(delivery_date), '%Y-%m') FROM loaded_onderwijs").fetchone()[0]
     return Coverage(employment, education)
 
@@ -104,7 +162,10 @@ def parameters(coverage: Coverage, reference_date: dt.date) -> dict[str, str]:
     reference = coverage.reference_month or "0000-01"
     month_counts = ",\n           ".join(
         f"count(*) FILTER (WHERE status = '{s}') AS months_{s}_24" for s in d.STATUS_PRIORITY)
-    month_count_columns = ", ".join(f"a.months_{s}_24" for s in
+    filled_month_counts = ",\n           ".join(
+        f"coalesce(a.months_{s}_24, 0)" + (f" + {d.WINDOW} - coalesce(a.window_rows, 0)" if s == "onbekend" else "")
+        + f" AS months_{s}_24" for s in d.STATUS_PRIORITY)
+    month_count_columns = ", ".join(f"months_{s}_24" for s in
                                     ("werk", "onderwijs", "werkend_lerend", "uitkering", "geen", "onbekend"))
     unpivot = "\n    UNION ALL\n    ".join(
         f"SELECT cohort, pilot_code, niveau, leerweg, diploma, participation_type, {k} AS horizon, "
@@ -118,12 +179,11 @@ def parameters(coverage: Coverage, reference_date: dt.date) -> dict[str, str]:
         "enrolment_end_index": mi("enrolment_end"),
         "benefit_start_index": mi("start_date"),
         "benefit_end_index": mi("end_date"),
-        "employment_month_index": d.month_text_index_sql("month"),
         "first_month_text": mt("s.first_month_index"),
         "month_text": mt("m"),
         "status": d.status_sql("observed", "bbl", "enrolled", "employed", "benefit"),
         "outflow_month_index": mi("e.enrolment_end"),
-        "outflow_month_text": mt("o.u"),
+        "outflow_month_text": mt("u"),
         "no_registration": d.NO_REGISTRATION,
         "window": str(d.WINDOW),
         "sustained_last": str(d.SUSTAINED_LAST),
@@ -131,6 +191,7 @@ def parameters(coverage: Coverage, reference_date: dt.date) -> dict[str, str]:
         "active_statuses": quoted(d.ACTIVE_STATUSES),
         "work_statuses": quoted(d.WORK_STATUSES),
         "month_counts": month_counts,
+        "filled_month_counts": filled_month_counts,
         "month_count_columns": month_count_columns,
         "unpivot_horizons": unpivot,
         "reference_month": reference,
@@ -142,14 +203,8 @@ def parameters(coverage: Coverage, reference_date: dt.date) -> dict[str, str]:
         "neet_months_min": str(d.NEET_MONTHS_MIN),
         "job_loss_lookback": str(d.JOB_LOSS_LOOKBACK),
         "status_without_timeline": d.status_sql("true", "false", "false", "coalesce(e.employed_at_r, false)",
-                                                "b.person_key IS NOT NULL"),
+                                                "b.person_id IS NOT NULL"),
         "risk_level": d.risk_level_sql("risk_score"),
-        "werk_file_ranks": file_rank_sql("stg_werk"),
-        "werk_person_id": d.person_id_sql("person_key"),
-        "enrolment_person_id": d.person_id_sql("person_key"),
-        "benefit_person_id": d.person_id_sql("person_key"),
-        "persons_person_id": d.person_id_sql("r.person_key"),
-        "outflow_person_id": d.person_id_sql("e.person_key"),
         **{f"current_{s}": current_sql(s, f"stg_{s}") for s in SOURCES},
     }
 
@@ -159,10 +214,16 @@ class PersonIdCollision(RuntimeError):
 
 
 def _check_person_ids(con) -> None:
-    ids, keys = con.execute("SELECT count(DISTINCT person_id), count(*) FROM core_persons").fetchone()
-    if ids != keys:
+    # every pseudonym the build links on: enrolments, benefit spells, the pilot register
+    shared = con.execute("""
+        SELECT count(*) FROM (
+            SELECT person_id FROM (SELECT person_id, person_key FROM core_enrolments
+                                   UNION SELECT person_id, person_key FROM core_benefit_spells
+                                   UNION SELECT person_id, person_key FROM core_participants)
+            GROUP BY person_id HAVING count(*) > 1)""").fetchone()[0]
+    if shared:
         raise PersonIdCollision(
-            f"{keys - ids} person_key(s) share a 60-bit surrogate id; widen definitions.person_id_sql")
+            f"{shared} surrogate id(s) shared by more than one person_key; widen identity.pseudonyms.surrogate_id_sql")
 
 
 def connect(workdir: Path, memory_limit: str = "3GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
@@ -171,47 +232,123 @@ def connect(workdir: Path, memory_limit: str = "3GB", threads: int = 2) -> duckd
                                   "temp_directory": str(workdir / "duckdb_tmp"), "preserve_insertion_order": False})
 
 
+def person_ranges(con, person_months_per_range: int = PERSON_MONTHS_PER_RANGE) -> list[tuple[int, int]]:
+    """Split the person_id space into equal ranges holding about ``person_months_per_range`` each."""
+    total = con.execute("SELECT coalesce(sum(greatest(${last} - first_month_index + 1, 0)), 0) FROM core_persons"
+                        .replace("${last}", str(con.execute("SELECT getvariable('last_month_index')").fetchone()[0]))
+                        ).fetchone()[0]
+    n = max(1, -(-int(total) // person_months_per_range))
+    return [(i * ID_SPACE // n, (i + 1) * ID_SPACE // n - 1) for i in range(n)]
+
+
+def _published(layer: str, table: str, month_text: str) -> str:
+    """What a per-person table publishes: its part with the pseudonym and the month as text."""
+    return (f"SELECT p.person_key, {month_text} AS month, t.* EXCLUDE (person_id, month_index), "
+            f"t.month_index, t.person_id FROM {table}_part AS t JOIN core_persons AS p USING (person_id)")
+
+
 def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_onderwijs_dates: list[dt.date],
-          memory_limit: str = "3GB") -> BuildResult:
+          memory_limit: str = "3GB", person_months_per_range: int = PERSON_MONTHS_PER_RANGE) -> BuildResult:
     """Rebuild every core table and mart from staging into ``tx`` (replacing each table whole)."""
     con = connect(tx.tmp / "build", memory_limit)
     try:
         for source in SOURCES:
             _staging_relation(con, tx, source)
+        _werk_ranked(con, tx)
         con.execute("CREATE TEMP TABLE loaded_onderwijs (delivery_date DATE)")
         if loaded_onderwijs_dates:
             con.executemany("INSERT INTO loaded_onderwijs VALUES (?)", [(x,) for x in loaded_onderwijs_dates])
         _reference_views(con, reference_dir)
         coverage = coverage_of(con)
         params = parameters(coverage, reference_date)
+        con.execute(f"SET VARIABLE last_month_index = {coverage.last_month_index}")
         result = BuildResult(coverage, reference_date)
-        for layer, tables in (("core", CORE_TABLES), ("marts", MART_TABLES)):
-            for table in tables:
-                started = time.perf_counter()
-                query = _sql(layer, table).substitute(params)
-                name = f"{layer}_{table}"
-                if (layer, table) == ("core", "person_month"):
-                    # the big one: written straight to Parquet; the marts read a narrow index of it
-                    out = tx.replace_table(f"{layer}/{table}")
-                    con.execute(f"COPY ({query}) TO '{out}' (FORMAT parquet, COMPRESSION zstd, "
-                                f"FILE_SIZE_BYTES '256MB', FILENAME_PATTERN 'part-{{i}}')")
-                    con.execute(f"CREATE OR REPLACE TEMP VIEW person_month_index AS SELECT person_id, month_index, "
-                                f"status, enrolled FROM read_parquet('{out}/*.parquet')")
-                    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet('{out}/*.parquet')")
-                    rows = con.execute("SELECT count(*) FROM person_month_index").fetchone()[0]
-                else:
-                    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
-                    out = tx.replace_table(f"{layer}/{table}")
-                    con.execute(f"COPY {name} TO '{out}/data.parquet' (FORMAT parquet, COMPRESSION zstd)")
-                    rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-                if (layer, table) == ("core", "persons"):
-                    _check_person_ids(con)
-                result.rows[f"{layer}/{table}"] = int(rows)
-                result.seconds[f"{layer}/{table}"] = round(time.perf_counter() - started, 2)
-                log.info("built %s/%s: %d rows in %.1fs", layer, table, rows, result.seconds[f"{layer}/{table}"])
+
+        def timed(name: str, run) -> None:
+            started = time.perf_counter()
+            run()
+            result.seconds[name] = round(result.seconds.get(name, 0.0) + time.perf_counter() - started, 2)
+
+        def whole(layer: str, table: str) -> None:
+            name = f"{layer}_{table}"
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {_sql(layer, table).substitute(params)}")
+            if table not in INTERNAL:
+                out = tx.replace_table(f"{layer}/{table}")
+                con.execute(f"COPY {name} TO '{out}/data.parquet' (FORMAT parquet, COMPRESSION zstd)")
+                result.rows[f"{layer}/{table}"] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+            if table == "persons":
+                _check_person_ids(con)
+
+        for table in WHOLE_CORE:
+            timed(f"core/{table}", lambda: whole("core", table))
+        timed("person_spans", lambda: con.execute(
+            f"CREATE OR REPLACE TEMP TABLE person_spans AS {_sql('core', 'person_spans').substitute(params)}"))
+
+        ranges = person_ranges(con, person_months_per_range)
+        result.person_ranges = len(ranges)
+        months = _month_lookup(con, coverage)
+        outputs = {f"{layer}/{table}": tx.replace_table(f"{layer}/{table}") for layer, table in PER_PERSON if layer == "core"}
+        for i, (lo, hi) in enumerate(ranges):
+            range_params = params | {"person_range": f"person_id BETWEEN {lo} AND {hi}"}
+            for layer, table in PER_PERSON:
+                name = f"{layer}/{table}"
+
+                def step() -> None:
+                    query = _sql(layer, table).substitute(range_params)
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_part AS {query}")
+                    if layer == "core":
+                        written = con.execute(
+                            f"COPY ({_published(layer, table, months)}) TO "
+                            f"'{outputs[name]}/part-{i:04d}.parquet' (FORMAT parquet, COMPRESSION zstd)").fetchone()[0]
+                        result.rows[name] = result.rows.get(name, 0) + written
+                        quality_profile(con, table, i)
+                    elif i == 0:
+                        con.execute(f"CREATE OR REPLACE TEMP TABLE {layer}_{table} AS SELECT * FROM {table}_part")
+                    else:
+                        con.execute(f"INSERT INTO {layer}_{table} SELECT * FROM {table}_part")
+                    if layer == "marts":
+                        result.rows[name] = result.rows.get(name, 0) + con.execute(
+                            f"SELECT count(*) FROM {table}_part").fetchone()[0]
+                timed(name, step)
+        for table in ("employment_months", "person_month"):
+            con.execute(f"DROP TABLE IF EXISTS {table}_part")
+            # a view over the parts just written, for the checks and anyone reading the connection
+            con.execute(f"CREATE OR REPLACE TEMP VIEW core_{table} AS SELECT * FROM "
+                        f"read_parquet('{outputs['core/' + table]}/*.parquet')")
+        for layer, table in PER_PERSON:
+            if layer == "marts":
+                out = tx.replace_table(f"marts/{table}")
+                timed(f"marts/{table}", lambda: con.execute(
+                    f"COPY marts_{table} TO '{out}/data.parquet' (FORMAT parquet, COMPRESSION zstd)"))
+        for table in WHOLE_MARTS:
+            timed(f"marts/{table}", lambda: whole("marts", table))
+        for table, took in list(result.seconds.items()):
+            log.info("built %s: %s rows in %.1fs", table, result.rows.get(table, "-"), took)
         result.provisional_outflows = con.execute(
             "SELECT count(*) FILTER (WHERE NOT final_24) FROM marts_outflow_outcomes").fetchone()[0]
-        quality.check_build(tx, con, CORE_TABLES, MART_TABLES)   # critical → raises, the run rolls back
+        timed("quality", lambda: quality.check_build(tx, con, CORE_TABLES, MART_TABLES))  # critical → raises
         return result
     finally:
         con.close()
+
+
+def _month_lookup(con, coverage: Coverage) -> str:
+    """SQL for ``month_index`` → 'YYYY-MM' over the build's months: a list lookup, not a format per row."""
+    first = con.execute("SELECT min(m) FROM (SELECT min(first_month_index) AS m FROM core_persons "
+                        "UNION ALL SELECT min(month_index) FROM stg_werk_ranked)").fetchone()[0]
+    first = min(first if first is not None else coverage.last_month_index, coverage.last_month_index)
+    texts = [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(first, max(coverage.last_month_index, first) + 1)]
+    return f"{texts!r}[t.month_index - {first - 1}]"
+
+
+def quality_profile(con, table: str, part: int) -> None:
+    """Accumulate the reduction the core suites check, range by range (persons never span ranges)."""
+    from ..quality.reductions import core_profile_sql
+
+    query = core_profile_sql(table, f"{table}_part")
+    if query is None:
+        return
+    if part == 0:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_profile AS {query}")
+    else:
+        con.execute(f"INSERT INTO {table}_profile {query}")

@@ -36,15 +36,6 @@ def status_sql(observed: str, bbl: str, enrolled: str, employed: str, benefit: s
     )
 
 
-def person_id_sql(person_key: str) -> str:
-    """A 60-bit integer from the pseudonym's first 15 hex digits, for joins and grouping on integers.
-
-    Only ever used inside a build; the build checks that no two person_keys share an id (it would
-    fail loudly rather than merge two people; at national scale the chance is about 1 in 370 000).
-    """
-    return f"CAST(CAST('0x' || substr({person_key}, 1, 15) AS UBIGINT) AS BIGINT)"
-
-
 def month_index_sql(date_expr: str) -> str:
     """A date (or 'YYYY-MM' text) → months since year 0: year*12 + month-1; plain integer arithmetic."""
     return f"(year({date_expr}) * 12 + month({date_expr}) - 1)"

@@ -133,23 +133,44 @@ def _unique(con, table: str, key: str, extra: dict[str, str]) -> pd.DataFrame:
     return df
 
 
-def core_frame(con, table: str) -> pd.DataFrame:
-    pilots = ", ".join(f"'{p}'" for p in (*PILOT_CODES, d.NO_CODE))
+def core_profile_sql(table: str, relation: str) -> str | None:
+    """The per-person core tables are built range by range; their reduction is summed over ranges
+    (a person is in one range only, so distinct counts add up)."""
     statuses = ", ".join(f"'{s}'" for s in d.STATUS_PRIORITY)
     if table == "person_month":
-        df = con.execute(f"""
-            SELECT month_index, count(*) AS rows, count(DISTINCT person_key) AS persons,
+        return f"""
+            SELECT month_index, count(*) AS rows, count(DISTINCT person_id) AS persons,
                    count(*) FILTER (WHERE status IS NULL) AS without_status,
                    count(*) FILTER (WHERE status NOT IN ({statuses})) AS unknown_status,
                    count(*) FILTER (WHERE (status = 'onbekend') <> (NOT observed)) AS status_observed_mismatch
-            FROM core_person_month GROUP BY month_index ORDER BY month_index""").fetchdf()
+            FROM {relation} GROUP BY month_index"""
+    if table == "employment_months":
+        return f"""
+            SELECT count(*) AS rows, count(DISTINCT (person_id, month_index)) AS distinct_keys,
+                   count(*) FILTER (WHERE hours < 0) AS negative_hours,
+                   count(*) FILTER (WHERE employed <> (hours > 0)) AS employed_mismatch
+            FROM {relation}"""
+    return None
+
+
+def core_frame(con, table: str) -> pd.DataFrame:
+    pilots = ", ".join(f"'{p}'" for p in (*PILOT_CODES, d.NO_CODE))
+    if table == "person_month":
+        df = con.execute("""
+            SELECT month_index, sum(rows) AS rows, sum(persons) AS persons, sum(without_status) AS without_status,
+                   sum(unknown_status) AS unknown_status, sum(status_observed_mismatch) AS status_observed_mismatch
+            FROM person_month_profile GROUP BY month_index ORDER BY month_index""").fetchdf()
         df.insert(0, BATCH_COLUMN, "core/person_month")
+        return df
+    if table == "employment_months":
+        df = con.execute("SELECT sum(rows) AS rows, sum(distinct_keys) AS distinct_keys, "
+                         "sum(negative_hours) AS negative_hours, sum(employed_mismatch) AS employed_mismatch "
+                         "FROM employment_months_profile").fetchdf()
+        df.insert(0, BATCH_COLUMN, "core/employment_months")
         return df
     spec = {
         "enrolments": ("brin, enrolment_id", {"missing_person_keys": "person_key IS NULL",
                                               "unknown_pilots": f"pilot_code NOT IN ({pilots})"}),
-        "employment_months": ("person_key, month", {"negative_hours": "hours < 0",
-                                                    "employed_mismatch": "employed <> (hours > 0)"}),
         "benefit_spells": ("person_key, benefit_type, start_date", {"end_before_start": "end_date < start_date"}),
         "participants": ("person_key, pilot_code",
                          {"consent_valid_without_consent": "consent_valid AND NOT coalesce(consent, false)"}),

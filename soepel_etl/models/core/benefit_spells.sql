@@ -1,3 +1,3 @@
 -- core/benefit_spells: the current version of every benefit spell.
-SELECT person_key, benefit_type, start_date, end_date, delivery_date, file_name, load_id
+SELECT person_key, benefit_type, start_date, end_date, delivery_date, file_name, load_id, person_id
 FROM (${current_uitkeringen})

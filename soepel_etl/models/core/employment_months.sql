@@ -1,23 +1,32 @@
--- core/employment_months: paid hours per person and month over all employers. Per record key
--- (person, employer, periode) the current version counts: the later delivery wins, so a restated
--- month replaces the earlier one. employed = hours add up to more than 0.
--- (arg_max over an integer file rank is the same precedence as current_sql, as an aggregate:
--- werk is the biggest source by far, and a sort-based window over it is what would not scale.)
-WITH files AS (
-    ${werk_file_ranks}
-), current_versions AS (
-    SELECT ${werk_person_id} AS person_id, employer_key, month,
-           arg_max(person_key, file_rank) AS person_key,
-           arg_max(hours, file_rank) AS hours,
-           arg_max(sv_wage, file_rank) AS sv_wage
-    FROM stg_werk JOIN files USING (load_id)
-    GROUP BY ALL
+-- core/employment_months: paid hours per person and month over all employers, for one range of
+-- persons at a time. Per record key (person, employer, periode) only the current version counts:
+-- the later delivery wins, so a restated month replaces the earlier one. employed = hours > 0.
+-- Rows of one file are unique per record key, so a person-month delivered by a single file needs
+-- no version check; only months delivered by more than one file (restated, or a person who moved
+-- between senders) are resolved per record key. That keeps the big source to one aggregate.
+WITH werk AS (
+    SELECT person_id, employer_id, month_index, hours, sv_wage, file_rank
+    FROM stg_werk_ranked
+    WHERE ${person_range}
+), per_month AS (
+    SELECT person_id, month_index, sum(hours) AS hours, count(*) FILTER (WHERE hours > 0) AS employers,
+           sum(sv_wage) AS sv_wage, min(file_rank) < max(file_rank) AS several_files
+    FROM werk
+    GROUP BY person_id, month_index
+), restated AS (
+    SELECT person_id, month_index, sum(hours) AS hours, count(*) FILTER (WHERE hours > 0) AS employers,
+           sum(sv_wage) AS sv_wage
+    FROM (
+        SELECT person_id, employer_id, month_index,
+               arg_max(hours, file_rank) AS hours, arg_max(sv_wage, file_rank) AS sv_wage
+        FROM werk SEMI JOIN (SELECT person_id, month_index FROM per_month WHERE several_files)
+            USING (person_id, month_index)
+        GROUP BY person_id, employer_id, month_index
+    )
+    GROUP BY person_id, month_index
 )
-SELECT person_id, any_value(person_key) AS person_key, month,
-       ${employment_month_index} AS month_index,
-       sum(hours) AS hours,
-       sum(hours) > 0 AS employed,
-       count(*) FILTER (WHERE hours > 0) AS employers,
-       sum(sv_wage) AS sv_wage
-FROM current_versions
-GROUP BY person_id, month
+SELECT person_id, month_index, hours, hours > 0 AS employed, employers, sv_wage
+FROM per_month WHERE NOT several_files
+UNION ALL
+SELECT person_id, month_index, hours, hours > 0 AS employed, employers, sv_wage
+FROM restated

@@ -7,7 +7,7 @@ SELECT
     e.leaving_reason, e.birth_month, e.sex, e.postcode4, e.municipality_code,
     coalesce(i.pilot, '-') AS pilot_code,
     coalesce(g.rmc_regio_code, '-') AS rmc_region_code,
-    e.delivery_date, e.file_name, e.load_id
+    e.delivery_date, e.file_name, e.load_id, e.person_id
 FROM (${current_onderwijs}) AS e
 LEFT JOIN ref_instellingen AS i ON i.brin = e.brin
 LEFT JOIN ref_gemeenten AS g ON g.gemeente_code = e.municipality_code

@@ -6,5 +6,5 @@ SELECT
              AND (consent_withdrawn_date IS NULL OR consent_withdrawn_date > DATE '${reference_date}'), false)
         AS consent_valid,
     DATE '${reference_date}' AS consent_reference_date,
-    delivery_date, file_name, load_id
+    delivery_date, file_name, load_id, person_id
 FROM (${current_deelnemers})

@@ -1,21 +1,22 @@
 -- core/persons: one row per person with an enrolment. The latest woongemeente (and birth month)
 -- is the one on the current enrolment with the latest datum_inschrijving; ties go to the later
 -- delivery date, then the higher brin, then the higher inschrijving_id (definitions.md).
+-- The timeline (core/person_month) runs from first_month to the later coverage month.
 WITH ranked AS (
     SELECT *, row_number() OVER (
-        PARTITION BY person_key
+        PARTITION BY person_id
         ORDER BY enrolment_start DESC, delivery_date DESC, brin DESC, enrolment_id DESC) AS rank
     FROM core_enrolments
 ), summary AS (
-    SELECT person_key,
+    SELECT person_id,
            min(${enrolment_start_index}) AS first_month_index,
            bool_or(diploma AND niveau >= 2) AS has_startkwalificatie,
            count(*) AS enrolments
     FROM core_enrolments
-    GROUP BY person_key
+    GROUP BY person_id
 )
-SELECT ${persons_person_id} AS person_id, r.person_key, r.identifier_type, r.birth_month, r.sex, r.municipality_code, r.rmc_region_code,
+SELECT r.person_id, r.person_key, r.identifier_type, r.birth_month, r.sex, r.municipality_code, r.rmc_region_code,
        s.first_month_index, ${first_month_text} AS first_month,
        s.has_startkwalificatie, s.enrolments
-FROM ranked AS r JOIN summary AS s USING (person_key)
+FROM ranked AS r JOIN summary AS s USING (person_id)
 WHERE r.rank = 1

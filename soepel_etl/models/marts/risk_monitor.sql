@@ -1,4 +1,5 @@
--- marts/risk_monitor: the 16–27 population at reference month R with every flag (definitions.md).
+-- marts/risk_monitor: the 16–27 population at reference month R with every flag (definitions.md),
+-- for one range of persons at a time.
 --   population: a birth month, aged 16–27 at the last day of R (birth day = 1st of the birth
 --               month), latest woongemeente in an RMC region
 --   zonder_startkwalificatie: never an enrolment with diploma J at niveau >= 2
@@ -11,40 +12,41 @@ WITH population AS (
            ${reference_year} - CAST(substr(birth_month, 1, 4) AS INTEGER)
              - CASE WHEN ${reference_month_number} < CAST(substr(birth_month, 6, 2) AS INTEGER) THEN 1 ELSE 0 END AS age
     FROM core_persons
-    WHERE birth_month IS NOT NULL AND rmc_region_code <> '-'
+    WHERE birth_month IS NOT NULL AND rmc_region_code <> '-' AND ${person_range}
 ), in_scope AS (
     SELECT * FROM population WHERE age BETWEEN ${age_min} AND ${age_max}
 ), employed_r AS (
     SELECT person_id, bool_or(employed) FILTER (WHERE month_index = ${reference_index}) AS employed_at_r,
            bool_or(employed) FILTER (WHERE month_index BETWEEN ${reference_index} - ${job_loss_lookback}
                                                           AND ${reference_index} - 1) AS employed_before
-    FROM core_employment_months
+    FROM employment_months_part
     WHERE month_index BETWEEN ${reference_index} - ${job_loss_lookback} AND ${reference_index}
     GROUP BY person_id
 ), benefit_r AS (
-    SELECT DISTINCT person_key FROM core_benefit_spells
+    SELECT DISTINCT person_id FROM core_benefit_spells
     WHERE ${benefit_start_index} <= ${reference_index}
       AND (end_date IS NULL OR ${benefit_end_index} >= ${reference_index})
+      AND ${person_range}
 ), timeline AS (
     SELECT pm.person_id,
            any_value(pm.status) FILTER (WHERE pm.month_index = ${reference_index}) AS status_at_r,
            bool_or(pm.enrolled) FILTER (WHERE pm.month_index = ${reference_index}) AS enrolled_at_r,
            max(pm.month_index) FILTER (WHERE pm.status <> 'geen') AS last_not_geen
-    FROM person_month_index AS pm SEMI JOIN in_scope USING (person_id)
+    FROM person_month_part AS pm SEMI JOIN in_scope USING (person_id)
     WHERE pm.month_index <= ${reference_index}
     GROUP BY pm.person_id
 ), flags AS (
     SELECT s.person_key, s.rmc_region_code, s.municipality_code, s.age, s.zonder_startkwalificatie, s.first_month_index,
            coalesce(t.enrolled_at_r, false) AS enrolled_at_r,
            coalesce(e.employed_before, false) AS employed_before,
-           b.person_key IS NOT NULL AS op_uitkering,
+           b.person_id IS NOT NULL AS op_uitkering,
            -- a person whose first enrolment lies after R has no timeline row at R: same rule, not enrolled
            coalesce(t.status_at_r, ${status_without_timeline}) AS status_at_r,
            t.last_not_geen
     FROM in_scope AS s
     LEFT JOIN timeline AS t USING (person_id)
     LEFT JOIN employed_r AS e USING (person_id)
-    LEFT JOIN benefit_r AS b USING (person_key)
+    LEFT JOIN benefit_r AS b USING (person_id)
 ), scored AS (
     SELECT *,
            CASE WHEN status_at_r <> 'geen' THEN 0
