@@ -16,6 +16,10 @@ from .identity.pseudonyms import PseudonymKey
 from .reference import resolve_reference_dir
 
 LANDING_ENV_VAR = "SOEPEL_LANDING_DIR"
+RANGE_ENV_VAR = "SOEPEL_PERSON_MONTHS_PER_RANGE"
+# The build handles persons in ranges of about this many person-months (its working set; about
+# 1.5 GB in DuckDB at 16 M). Smaller ranges: less memory, a little more time.
+PERSON_MONTHS_PER_RANGE = 16_000_000
 WAREHOUSE_ENV_VAR = "SOEPEL_WAREHOUSE_DIR"
 
 
@@ -26,10 +30,12 @@ class Settings:
     reference: Path
     key: PseudonymKey
     reference_date: dt.date | None = None   # None: the latest delivery date in the landing zone
+    person_months_per_range: int = PERSON_MONTHS_PER_RANGE
 
     @classmethod
     def resolve(cls, landing=None, warehouse=None, reference=None, reference_date=None,
-                key: PseudonymKey | None = None, environ=None) -> "Settings":
+                key: PseudonymKey | None = None, environ=None,
+                person_months_per_range: int | None = None) -> "Settings":
         environ = os.environ if environ is None else environ
         if isinstance(reference_date, str):
             reference_date = dt.date.fromisoformat(reference_date)
@@ -39,4 +45,6 @@ class Settings:
             reference=resolve_reference_dir(reference, environ),
             key=key or PseudonymKey.from_environment(environ),
             reference_date=reference_date,
+            person_months_per_range=int(person_months_per_range or environ.get(RANGE_ENV_VAR)
+                                        or PERSON_MONTHS_PER_RANGE),
         )

@@ -28,6 +28,7 @@ from .. import quality
 from ..extracts.contracts import SOURCES
 from ..extracts.staging import staging_ddl, surrogates
 from ..reference import reference_sql
+from ..settings import PERSON_MONTHS_PER_RANGE
 from ..warehouse.transaction import Transaction
 from . import definitions as d
 from .current import current_sql, file_rank_sql
@@ -45,9 +46,6 @@ PER_PERSON = (("core", "employment_months"), ("core", "person_month"), ("marts",
               ("marts", "risk_monitor"))
 WHOLE_MARTS = ("cohort_outcomes", "participants", "interventions")
 
-# A range holds about this many person-months (and its share of werk rows): what one step keeps
-# in memory. 16 M person-months is about 1.5 GB of working set in DuckDB.
-PERSON_MONTHS_PER_RANGE = 16_000_000
 ID_SPACE = 1 << 60                # person_id is a 60-bit prefix of the pseudonym: uniform over this
 
 
