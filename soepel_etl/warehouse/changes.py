@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 CHANGES = "_meta/changes"
@@ -42,18 +42,8 @@ SCHEMA = pa.schema([
 ])
 
 
-def _rows(table_dir: Path) -> tuple[list[str], dict[tuple, dict]] | None:
-    files = sorted(Path(table_dir).rglob("*.parquet")) if Path(table_dir).is_dir() else []
-    if not files:
-        return None
-    table = ds.dataset([str(f) for f in files], format="parquet", partitioning="hive").to_table()
-    if not set(KEY) <= set(table.column_names):
-        return None
-    columns = [c for c in table.column_names if c not in NOT_COMPARED]
-    rows = {}
-    for row in table.select(columns).to_pylist():
-        rows[(row["brin"], row["enrolment_id"])] = row
-    return columns, rows
+def _files(table_dir: Path) -> list[str]:
+    return sorted(str(f) for f in Path(table_dir).rglob("*.parquet")) if Path(table_dir).is_dir() else []
 
 
 def _flag_of(column: str) -> str | None:
@@ -73,34 +63,70 @@ def _text(value) -> str | None:
 
 
 def final_changes(previous_dir: Path, new_dir: Path) -> list[dict]:
-    """Every final figure of the previous build that the new build changes (empty on a first build)."""
-    previous = _rows(previous_dir)
-    new = _rows(new_dir)
-    if previous is None or new is None:
+    """Every final figure of the previous build that the new build changes (empty on a first build).
+
+    The comparison runs in DuckDB (millions of outflows at national scale); only the changed values
+    come back to Python, where they are turned into text.
+    """
+    old_files, new_files = _files(previous_dir), _files(new_dir)
+    if not old_files or not new_files:
         return []
-    old_columns, old_rows = previous
-    new_columns, new_rows = new
-    flags = [f for f in HORIZON_FLAGS.values() if f in old_columns]
-    compared = [c for c in old_columns if c in new_columns and c not in KEY]
-    out: list[dict] = []
-    for key in sorted(old_rows, key=lambda k: tuple("" if v is None else str(v) for v in k)):
-        old = old_rows[key]
-        final = {f for f in flags if old.get(f)}
-        if not final:
-            continue            # provisional everywhere: free to change
-        brin, enrolment_id = (_text(v) for v in key)
-        current = new_rows.get(key)
-        if current is None:
-            out.append(dict(brin=brin, enrolment_id=enrolment_id, column="outflow", old="present", new="removed"))
-            continue
-        for column in compared:
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB"})
+    try:
+        con.execute(f"CREATE VIEW old AS SELECT * FROM read_parquet({old_files!r}, union_by_name=true)")
+        con.execute(f"CREATE VIEW new AS SELECT * FROM read_parquet({new_files!r}, union_by_name=true)")
+        old_columns = [r[0] for r in con.execute("DESCRIBE old").fetchall()]
+        new_columns = {r[0] for r in con.execute("DESCRIBE new").fetchall()}
+        if not set(KEY) <= set(old_columns) or not set(KEY) <= new_columns:
+            return []
+        flags = [f for f in HORIZON_FLAGS.values() if f in old_columns]
+        if not flags:
+            return []
+        compared = [c for c in old_columns if c in new_columns and c not in KEY and c not in NOT_COMPARED]
+        any_final = " OR ".join(f"coalesce(o.{f}, false)" for f in flags)
+        branches = ["SELECT o.brin, o.enrolment_id, -1 AS position, 'outflow' AS column, "
+                    "'present' AS old, 'removed' AS new FROM final AS o WHERE NOT o.matched"]
+        for position, column in enumerate(compared):
             flag = column if column in flags else _flag_of(column)
-            if flag is not None and flag not in final:
-                continue        # a provisional figure of an outflow that is final at another horizon
-            if _text(old[column]) != _text(current[column]):
-                out.append(dict(brin=brin, enrolment_id=enrolment_id, column=column,
-                                old=_text(old[column]), new=_text(current[column])))
-    return out
+            final = f"coalesce(o.{flag}, false)" if flag is not None else "true"
+            branches.append(
+                f"SELECT o.brin, o.enrolment_id, {position}, '{column}', o.{column}::VARCHAR, n.{column}::VARCHAR "
+                f"FROM final AS o JOIN new AS n USING (brin, enrolment_id) "
+                f"WHERE {final} AND o.{column} IS DISTINCT FROM n.{column}")
+        # outflows final at some horizon in the previous build: only these can have final figures
+        con.execute(f"""CREATE TEMP TABLE final AS
+            SELECT o.*, EXISTS (SELECT 1 FROM new AS n WHERE n.brin IS NOT DISTINCT FROM o.brin
+                                AND n.enrolment_id IS NOT DISTINCT FROM o.enrolment_id) AS matched
+            FROM old AS o WHERE {any_final}""")
+        changed = con.execute(" UNION ALL ".join(branches)).fetchall()
+        rows = {(b, e, p): (c, ov, nv) for b, e, p, c, ov, nv in changed}
+        if not rows:
+            return []
+        # the text of a value is Python's (_text): fetch the changed outflows' native rows in one go
+        con.execute("CREATE TEMP TABLE changed_keys (brin VARCHAR, enrolment_id VARCHAR)")
+        con.executemany("INSERT INTO changed_keys VALUES (?, ?)", sorted({(b, e) for b, e, _ in rows}))
+        native = {}
+        for side in ("old", "new"):
+            cur = con.execute(f"SELECT * FROM {side} SEMI JOIN changed_keys USING (brin, enrolment_id)")
+            names = [d[0] for d in cur.description]
+            for values in cur.fetchall():
+                row = dict(zip(names, values))
+                native[(side, row["brin"], row["enrolment_id"])] = row
+        out: list[dict] = []
+        keys = sorted({(b, e) for b, e, _ in rows}, key=lambda k: tuple("" if v is None else str(v) for v in k))
+        for brin, enrolment_id in keys:
+            cells = sorted((p, c) for (b, e, p), (c, _, _) in rows.items() if (b, e) == (brin, enrolment_id))
+            if cells[0][0] == -1:
+                out.append(dict(brin=_text(brin), enrolment_id=_text(enrolment_id), column="outflow",
+                                old="present", new="removed"))
+                continue
+            old, new = native[("old", brin, enrolment_id)], native[("new", brin, enrolment_id)]
+            for _, name in cells:
+                out.append(dict(brin=_text(brin), enrolment_id=_text(enrolment_id), column=name,
+                                old=_text(old[name]), new=_text(new[name])))
+        return out
+    finally:
+        con.close()
 
 
 def outflows_changed(changes: list[dict]) -> int:
