@@ -158,17 +158,14 @@ def coverage_of(con) -> Coverage:
 def parameters(coverage: Coverage, reference_date: dt.date) -> dict[str, str]:
     mi, mt = d.month_index_sql, d.month_text_sql
     reference = coverage.reference_month or "0000-01"
-    month_counts = ",\n           ".join(
-        f"count(*) FILTER (WHERE status = '{s}') AS months_{s}_24" for s in d.STATUS_PRIORITY)
-    filled_month_counts = ",\n           ".join(
-        f"coalesce(a.months_{s}_24, 0)" + (f" + {d.WINDOW} - coalesce(a.window_rows, 0)" if s == "onbekend" else "")
-        + f" AS months_{s}_24" for s in d.STATUS_PRIORITY)
+    code = {s: i for i, s in enumerate(d.STATUS_PRIORITY)}
+    window_month_counts = ",\n           ".join(
+        f"list_count(list_filter(codes, lambda c: c = {code[s]})) AS months_{s}_24" for s in d.STATUS_PRIORITY)
     month_count_columns = ", ".join(f"months_{s}_24" for s in
                                     ("werk", "onderwijs", "werkend_lerend", "uitkering", "geen", "onbekend"))
     unpivot = "\n    UNION ALL\n    ".join(
         f"SELECT cohort, pilot_code, niveau, leerweg, diploma, participation_type, {k} AS horizon, "
         f"status_{k} AS status, final_{k} AS is_final FROM marts_outflow_outcomes" for k in d.HORIZONS)
-    quoted = lambda xs: ", ".join(f"'{x}'" for x in xs)  # noqa: E731
     return {
         "reference_date": reference_date.isoformat(),
         "last_month_index": str(coverage.last_month_index),
@@ -178,18 +175,19 @@ def parameters(coverage: Coverage, reference_date: dt.date) -> dict[str, str]:
         "benefit_start_index": mi("start_date"),
         "benefit_end_index": mi("end_date"),
         "first_month_text": mt("s.first_month_index"),
-        "month_text": mt("m"),
-        "status": d.status_sql("observed", "bbl", "enrolled", "employed", "benefit"),
         "outflow_month_index": mi("e.enrolment_end"),
         "outflow_month_text": mt("u"),
         "no_registration": d.NO_REGISTRATION,
         "window": str(d.WINDOW),
         "sustained_last": str(d.SUSTAINED_LAST),
         "sustained_min": str(d.SUSTAINED_MIN),
-        "active_statuses": quoted(d.ACTIVE_STATUSES),
-        "work_statuses": quoted(d.WORK_STATUSES),
-        "month_counts": month_counts,
-        "filled_month_counts": filled_month_counts,
+        "window_month_counts": window_month_counts,
+        "status_code": d.status_code_sql("observed", "bbl", "enrolled", "employed", "benefit"),
+        "status_of_code": repr(list(d.STATUS_PRIORITY)),
+        "onbekend_code": str(code["onbekend"]),
+        "geen_code": str(code["geen"]),
+        "active_codes": ", ".join(str(code[s]) for s in d.ACTIVE_STATUSES),
+        "work_codes": ", ".join(str(code[s]) for s in d.WORK_STATUSES),
         "month_count_columns": month_count_columns,
         "unpivot_horizons": unpivot,
         "reference_month": reference,
@@ -239,10 +237,14 @@ def person_ranges(con, person_months_per_range: int = PERSON_MONTHS_PER_RANGE) -
     return [(i * ID_SPACE // n, (i + 1) * ID_SPACE // n - 1) for i in range(n)]
 
 
-def _published(layer: str, table: str, month_text: str) -> str:
-    """What a per-person table publishes: its part with the pseudonym and the month as text."""
-    return (f"SELECT p.person_key, {month_text} AS month, t.* EXCLUDE (person_id, month_index), "
-            f"t.month_index, t.person_id FROM {table}_part AS t JOIN core_persons AS p USING (person_id)")
+def _published(table: str, month_text: str) -> str:
+    """What a per-person core table publishes: its part with the pseudonym, the month as text and
+    the status as text."""
+    columns = "t.* EXCLUDE (person_id, month_index)"
+    if table == "person_month":
+        columns = f"{d.status_text_sql('t.status_code')} AS status, t.* EXCLUDE (person_id, month_index, status_code)"
+    return (f"SELECT p.person_key, {month_text} AS month, {columns}, t.month_index, t.person_id "
+            f"FROM {table}_part AS t JOIN core_persons AS p USING (person_id)")
 
 
 def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_onderwijs_dates: list[dt.date],
@@ -293,10 +295,18 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
 
                 def step() -> None:
                     query = _sql(layer, table).substitute(range_params)
-                    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_part AS {query}")
+                    if table == "person_month":
+                        # months stay in person order when the spans are the probe side of the join
+                        # (DuckDB would build on them, the larger side); ordered rows let Parquet
+                        # dictionary-encode person_key: files ~8x smaller, written faster
+                        con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+                    try:
+                        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_part AS {query}")
+                    finally:
+                        con.execute("RESET disabled_optimizers")
                     if layer == "core":
                         written = con.execute(
-                            f"COPY ({_published(layer, table, months)}) TO "
+                            f"COPY ({_published(table, months)}) TO "
                             f"'{outputs[name]}/part-{i:04d}.parquet' (FORMAT parquet, COMPRESSION zstd)").fetchone()[0]
                         result.rows[name] = result.rows.get(name, 0) + written
                         quality_profile(con, table, i)

@@ -36,6 +36,23 @@ def status_sql(observed: str, bbl: str, enrolled: str, employed: str, benefit: s
     )
 
 
+def status_code_sql(observed: str, bbl: str, enrolled: str, employed: str, benefit: str) -> str:
+    """The monthly status as its position in STATUS_PRIORITY (0 = onbekend … 5 = geen), a UTINYINT.
+
+    The big per-person tables keep the code; text is attached when a table is published. That 0 is
+    'onbekend' is used on purpose: a month with no row at all decodes as unknown.
+    """
+    sql = status_sql(observed, bbl, enrolled, employed, benefit)
+    for code, name in enumerate(STATUS_PRIORITY):
+        sql = sql.replace(f"'{name}'", str(code))
+    return f"CAST({sql} AS UTINYINT)"
+
+
+def status_text_sql(code: str) -> str:
+    """STATUS_PRIORITY code → status text."""
+    return f"{list(STATUS_PRIORITY)!r}[{code} + 1]"
+
+
 def month_index_sql(date_expr: str) -> str:
     """A date (or 'YYYY-MM' text) → months since year 0: year*12 + month-1; plain integer arithmetic."""
     return f"(year({date_expr}) * 12 + month({date_expr}) - 1)"

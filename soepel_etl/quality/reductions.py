@@ -134,15 +134,13 @@ def _unique(con, table: str, key: str, extra: dict[str, str]) -> pd.DataFrame:
 
 
 def core_profile_sql(table: str, relation: str) -> str | None:
-    """The per-person core tables are built range by range; their reduction is summed over ranges
-    (a person is in one range only, so distinct counts add up)."""
-    statuses = ", ".join(f"'{s}'" for s in d.STATUS_PRIORITY)
+    """The per-person core tables are built range by range; their reduction is summed over ranges."""
     if table == "person_month":
         return f"""
-            SELECT month_index, count(*) AS rows, count(DISTINCT person_id) AS persons,
-                   count(*) FILTER (WHERE status IS NULL) AS without_status,
-                   count(*) FILTER (WHERE status NOT IN ({statuses})) AS unknown_status,
-                   count(*) FILTER (WHERE (status = 'onbekend') <> (NOT observed)) AS status_observed_mismatch
+            SELECT month_index, count(*) AS rows,
+                   count(*) FILTER (WHERE status_code IS NULL) AS without_status,
+                   count(*) FILTER (WHERE status_code >= {len(d.STATUS_PRIORITY)}) AS unknown_status,
+                   count(*) FILTER (WHERE (status_code = 0) <> (NOT observed)) AS status_observed_mismatch
             FROM {relation} GROUP BY month_index"""
     if table == "employment_months":
         return f"""
@@ -156,10 +154,25 @@ def core_profile_sql(table: str, relation: str) -> str | None:
 def core_frame(con, table: str) -> pd.DataFrame:
     pilots = ", ".join(f"'{p}'" for p in (*PILOT_CODES, d.NO_CODE))
     if table == "person_month":
+        # persons whose timeline (first enrolment month … last month) includes the month, counted
+        # from core/persons, against the rows person_month has for that month
         df = con.execute("""
-            SELECT month_index, sum(rows) AS rows, sum(persons) AS persons, sum(without_status) AS without_status,
-                   sum(unknown_status) AS unknown_status, sum(status_observed_mismatch) AS status_observed_mismatch
-            FROM person_month_profile GROUP BY month_index ORDER BY month_index""").fetchdf()
+            WITH starts AS (
+                SELECT first_month_index AS month_index, count(*) AS n FROM core_persons
+                WHERE first_month_index <= getvariable('last_month_index') GROUP BY ALL
+            ), rows AS (
+                SELECT month_index, sum(rows) AS rows, sum(without_status) AS without_status,
+                       sum(unknown_status) AS unknown_status, sum(status_observed_mismatch) AS status_observed_mismatch
+                FROM person_month_profile GROUP BY month_index
+            ), months AS (
+                SELECT month_index FROM rows UNION SELECT month_index FROM starts
+            )
+            SELECT m.month_index, coalesce(r.rows, 0) AS rows,
+                   sum(coalesce(s.n, 0)) OVER (ORDER BY m.month_index) AS persons,
+                   coalesce(r.without_status, 0) AS without_status, coalesce(r.unknown_status, 0) AS unknown_status,
+                   coalesce(r.status_observed_mismatch, 0) AS status_observed_mismatch
+            FROM months AS m LEFT JOIN rows AS r USING (month_index) LEFT JOIN starts AS s USING (month_index)
+            ORDER BY m.month_index""").fetchdf()
         df.insert(0, BATCH_COLUMN, "core/person_month")
         return df
     if table == "employment_months":

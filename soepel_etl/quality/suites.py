@@ -153,7 +153,7 @@ CORE = {
     "person_month": [
         columns("batch", "month_index", "rows", "persons", "without_status", "unknown_status",
                 "status_observed_mismatch"),
-        equal("rows", "persons", CRITICAL, "one row per person-month: per month as many rows as persons"),
+        equal("rows", "persons", CRITICAL, "one row per person-month: per month as many rows as persons whose timeline includes it"),
         zero("without_status", CRITICAL, "exactly one status: no person-month without one"),
         zero("unknown_status", CRITICAL, f"status is one of {', '.join(STATUSES)}"),
         zero("status_observed_mismatch", CRITICAL, "status 'onbekend' exactly when the month is not observed"),

@@ -16,37 +16,35 @@ WITH outflows AS (
         ON p.person_id = e.person_id AND p.person_key = e.person_key AND p.pilot_code = e.pilot_code
        AND p.consent_valid
     WHERE e.enrolment_end IS NOT NULL AND e.${person_range}
-), window_status AS (
-    SELECT o.brin, o.enrolment_id, pm.month_index - o.u AS k, pm.status
+), window_codes AS (
+    -- the status codes of u+1 … u+24, 3 bits each, packed into two integers (months 1-12, 13-24);
+    -- a month without a person_month row stays 0, which is 'onbekend'
+    SELECT o.brin, o.enrolment_id,
+           sum(CASE WHEN pm.month_index - o.u <= 12
+                    THEN CAST(pm.status_code AS BIGINT) << (3 * (pm.month_index - o.u - 1)) END) AS first_12,
+           sum(CASE WHEN pm.month_index - o.u > 12
+                    THEN CAST(pm.status_code AS BIGINT) << (3 * (pm.month_index - o.u - 13)) END) AS last_12
     FROM outflows AS o
     JOIN person_month_part AS pm
         ON pm.person_id = o.person_id AND pm.month_index BETWEEN o.u + 1 AND o.u + ${window}
-), per_outflow AS (
-    SELECT brin, enrolment_id,
-           list(status ORDER BY k) AS statuses,
-           any_value(status) FILTER (WHERE k = 6) AS status_6,
-           any_value(status) FILTER (WHERE k = 12) AS status_12,
-           any_value(status) FILTER (WHERE k = 24) AS status_24,
-           count(*) AS window_rows,
-           ${month_counts},
-           count(*) FILTER (WHERE k > ${window} - ${sustained_last} AND status = 'onbekend') AS last6_unknown,
-           count(*) FILTER (WHERE k > ${window} - ${sustained_last}) AS last6_rows,
-           count(*) FILTER (WHERE k > ${window} - ${sustained_last} AND status IN (${active_statuses})) AS last6_active,
-           count(*) FILTER (WHERE k > ${window} - ${sustained_last} AND status IN (${work_statuses})) AS last6_work
-    FROM window_status
-    GROUP BY brin, enrolment_id
-), filled AS (
-    -- the window's months without a row: 'onbekend'
+    GROUP BY o.brin, o.enrolment_id
+), window_path AS (
     SELECT o.*,
-           coalesce(a.status_6, 'onbekend') AS status_6,
-           coalesce(a.status_12, 'onbekend') AS status_12,
-           coalesce(a.status_24, 'onbekend') AS status_24,
-           ${filled_month_counts},
-           coalesce(a.last6_unknown, 0) + ${sustained_last} - coalesce(a.last6_rows, 0) AS last6_unknown,
-           coalesce(a.last6_active, 0) AS last6_active,
-           coalesce(a.last6_work, 0) AS last6_work,
-           list_resize(coalesce(a.statuses, []), ${window}, 'onbekend') AS statuses_24
-    FROM outflows AS o LEFT JOIN per_outflow AS a USING (brin, enrolment_id)
+           list_transform(range(${window}), lambda i: CAST(CASE WHEN i < 12 THEN (coalesce(w.first_12, 0) >> (3 * i)) & 7
+                                                            ELSE (coalesce(w.last_12, 0) >> (3 * (i - 12))) & 7 END
+                                                       AS INTEGER)) AS codes
+    FROM outflows AS o LEFT JOIN window_codes AS w USING (brin, enrolment_id)
+), filled AS (
+    SELECT *,
+           ${status_of_code}[codes[6] + 1] AS status_6,
+           ${status_of_code}[codes[12] + 1] AS status_12,
+           ${status_of_code}[codes[24] + 1] AS status_24,
+           ${window_month_counts},
+           list_count(list_filter(codes[${window} - ${sustained_last} + 1:], lambda c: c = ${onbekend_code})) AS last6_unknown,
+           list_count(list_filter(codes[${window} - ${sustained_last} + 1:], lambda c: c IN (${active_codes}))) AS last6_active,
+           list_count(list_filter(codes[${window} - ${sustained_last} + 1:], lambda c: c IN (${work_codes}))) AS last6_work,
+           list_transform(codes, lambda c: ${status_of_code}[c + 1]) AS statuses_24
+    FROM window_path
 )
 SELECT person_key, outflow_date, ${outflow_month_text} AS outflow_month, cohort, pilot_code,
        brin, crebo, niveau, leerweg, diploma, participation_type, rmc_region_code,
