@@ -238,13 +238,25 @@ def person_ranges(con, person_months_per_range: int = PERSON_MONTHS_PER_RANGE) -
 
 
 def _published(table: str, month_text: str) -> str:
-    """What a per-person core table publishes: its part with the pseudonym, the month as text and
-    the status as text."""
-    columns = "t.* EXCLUDE (person_id, month_index)"
+    """What a per-person core table publishes: its part with the month as text; person_month also
+    with the pseudonym and the status as text. employment_months stays on person_id: its rows come
+    out of an aggregate in no particular order, and written that way 88 M copies of a 64-character
+    pseudonym cost more than the rest of the table (join core/persons for person_key)."""
     if table == "person_month":
-        columns = f"{d.status_text_sql('t.status_code')} AS status, t.* EXCLUDE (person_id, month_index, status_code)"
-    return (f"SELECT p.person_key, {month_text} AS month, {columns}, t.month_index, t.person_id "
-            f"FROM {table}_part AS t JOIN core_persons AS p USING (person_id)")
+        return (f"SELECT p.person_key, {month_text} AS month, {d.status_text_sql('t.status_code')} AS status, "
+                f"t.* EXCLUDE (person_id, month_index, status_code), t.month_index, t.person_id "
+                f"FROM {table}_part AS t JOIN core_persons AS p USING (person_id)")
+    return f"SELECT t.person_id, {month_text} AS month, t.* EXCLUDE (person_id) FROM {table}_part AS t"
+
+
+# what the per-person models and the marts read of the whole tables once those are published and
+# checked: the build keeps only these columns in memory
+KEEP = {
+    "core_enrolments": "person_key, person_id, brin, enrolment_id, enrolment_start, enrolment_end, pilot_code, "
+                       "crebo, niveau, leerweg, diploma, rmc_region_code",
+    "core_benefit_spells": "person_id, start_date, end_date",
+    "core_participants": "person_key, person_id, pilot_code, participation_type, consent_valid",
+}
 
 
 def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_onderwijs_dates: list[dt.date],
@@ -269,25 +281,34 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
             run()
             result.seconds[name] = round(result.seconds.get(name, 0.0) + time.perf_counter() - started, 2)
 
+        frames: dict = {}
+
         def whole(layer: str, table: str) -> None:
             name = f"{layer}_{table}"
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {_sql(layer, table).substitute(params)}")
-            if table not in INTERNAL:
-                out = tx.replace_table(f"{layer}/{table}")
-                con.execute(f"COPY {name} TO '{out}/data.parquet' (FORMAT parquet, COMPRESSION zstd)")
-                result.rows[f"{layer}/{table}"] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+            out = tx.replace_table(f"{layer}/{table}")
+            result.rows[f"{layer}/{table}"] = con.execute(
+                f"COPY {name} TO '{out}/data.parquet' (FORMAT parquet, COMPRESSION zstd)").fetchone()[0]
+            if layer == "core":
+                frames[name] = quality.core_frame(con, table)
             if table == "persons":
                 _check_person_ids(con)
 
         for table in WHOLE_CORE:
             timed(f"core/{table}", lambda: whole("core", table))
+        for table in ("participants", "interventions"):       # need nothing per person
+            timed(f"marts/{table}", lambda: whole("marts", table))
+            frames[f"marts_{table}"] = quality.mart_frame(con, table)
+        con.execute("DROP TABLE core_interventions; DROP TABLE marts_interventions; DROP TABLE marts_participants")
+        for name, columns in KEEP.items():
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {columns} FROM {name}")
         timed("person_spans", lambda: con.execute(
             f"CREATE OR REPLACE TEMP TABLE person_spans AS {_sql('core', 'person_spans').substitute(params)}"))
 
         ranges = person_ranges(con, person_months_per_range)
         result.person_ranges = len(ranges)
         months = _month_lookup(con, coverage)
-        outputs = {f"{layer}/{table}": tx.replace_table(f"{layer}/{table}") for layer, table in PER_PERSON if layer == "core"}
+        outputs = {f"{layer}/{table}": tx.replace_table(f"{layer}/{table}") for layer, table in PER_PERSON}
         for i, (lo, hi) in enumerate(ranges):
             range_params = params | {"person_range": f"person_id BETWEEN {lo} AND {hi}"}
             for layer, table in PER_PERSON:
@@ -314,27 +335,23 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
                         con.execute(f"CREATE OR REPLACE TEMP TABLE {layer}_{table} AS SELECT * FROM {table}_part")
                     else:
                         con.execute(f"INSERT INTO {layer}_{table} SELECT * FROM {table}_part")
-                    if layer == "marts":
-                        result.rows[name] = result.rows.get(name, 0) + con.execute(
-                            f"SELECT count(*) FROM {table}_part").fetchone()[0]
                 timed(name, step)
         for table in ("employment_months", "person_month"):
             con.execute(f"DROP TABLE IF EXISTS {table}_part")
-            # a view over the parts just written, for the checks and anyone reading the connection
-            con.execute(f"CREATE OR REPLACE TEMP VIEW core_{table} AS SELECT * FROM "
-                        f"read_parquet('{outputs['core/' + table]}/*.parquet')")
+            frames[f"core_{table}"] = quality.core_frame(con, table)
         for layer, table in PER_PERSON:
             if layer == "marts":
-                out = tx.replace_table(f"marts/{table}")
-                timed(f"marts/{table}", lambda: con.execute(
-                    f"COPY marts_{table} TO '{out}/data.parquet' (FORMAT parquet, COMPRESSION zstd)"))
-        for table in WHOLE_MARTS:
-            timed(f"marts/{table}", lambda: whole("marts", table))
+                timed(f"marts/{table}", lambda: result.rows.__setitem__(f"marts/{table}", con.execute(
+                    f"COPY marts_{table} TO '{outputs['marts/' + table]}/data.parquet' "
+                    f"(FORMAT parquet, COMPRESSION zstd)").fetchone()[0]))
+        timed("marts/cohort_outcomes", lambda: whole("marts", "cohort_outcomes"))
+        for table in ("outflow_outcomes", "cohort_outcomes", "risk_monitor"):
+            frames[f"marts_{table}"] = quality.mart_frame(con, table)
         for table, took in list(result.seconds.items()):
             log.info("built %s: %s rows in %.1fs", table, result.rows.get(table, "-"), took)
         result.provisional_outflows = con.execute(
             "SELECT count(*) FILTER (WHERE NOT final_24) FROM marts_outflow_outcomes").fetchone()[0]
-        timed("quality", lambda: quality.check_build(tx, con, CORE_TABLES, MART_TABLES))  # critical → raises
+        timed("quality", lambda: quality.check_build(tx, frames))  # critical → raises, the run rolls back
         return result
     finally:
         con.close()

@@ -144,7 +144,7 @@ def core_profile_sql(table: str, relation: str) -> str | None:
             FROM {relation} GROUP BY month_index"""
     if table == "employment_months":
         return f"""
-            SELECT count(*) AS rows, count(DISTINCT (person_id, month_index)) AS distinct_keys,
+            SELECT count(*) AS rows,
                    count(*) FILTER (WHERE hours < 0) AS negative_hours,
                    count(*) FILTER (WHERE employed <> (hours > 0)) AS employed_mismatch
             FROM {relation}"""
@@ -176,7 +176,7 @@ def core_frame(con, table: str) -> pd.DataFrame:
         df.insert(0, BATCH_COLUMN, "core/person_month")
         return df
     if table == "employment_months":
-        df = con.execute("SELECT sum(rows) AS rows, sum(distinct_keys) AS distinct_keys, "
+        df = con.execute("SELECT sum(rows) AS rows, "
                          "sum(negative_hours) AS negative_hours, sum(employed_mismatch) AS employed_mismatch "
                          "FROM employment_months_profile").fetchdf()
         df.insert(0, BATCH_COLUMN, "core/employment_months")

@@ -4,7 +4,7 @@
 -- Rows of one file are unique per record key, so a person-month delivered by a single file needs
 -- no version check; only months delivered by more than one file (restated, or a person who moved
 -- between senders) are resolved per record key. That keeps the big source to one aggregate.
-WITH werk AS (
+WITH werk AS NOT MATERIALIZED (   -- scanned twice: cheap, staging werk is sorted by person
     SELECT person_id, employer_id, month_index, hours, sv_wage, file_rank
     FROM stg_werk_ranked
     WHERE ${person_range}
