@@ -91,13 +91,20 @@ def final_changes(previous_dir: Path, new_dir: Path) -> list[dict]:
             final = f"coalesce(o.{flag}, false)" if flag is not None else "true"
             branches.append(
                 f"SELECT o.brin, o.enrolment_id, {position}, '{column}', o.{column}::VARCHAR, n.{column}::VARCHAR "
-                f"FROM final AS o JOIN new AS n USING (brin, enrolment_id) "
+                f"FROM final AS o JOIN new_suspects AS n USING (brin, enrolment_id) "
                 f"WHERE {final} AND o.{column} IS DISTINCT FROM n.{column}")
-        # outflows final at some horizon in the previous build: only these can have final figures
-        con.execute(f"""CREATE TEMP TABLE final AS
-            SELECT o.*, EXISTS (SELECT 1 FROM new AS n WHERE n.brin IS NOT DISTINCT FROM o.brin
-                                AND n.enrolment_id IS NOT DISTINCT FROM o.enrolment_id) AS matched
-            FROM old AS o WHERE {any_final}""")
+        # outflows final at some horizon in the previous build whose compared values hash differently
+        # in the new build (or are gone): only these can have changed final figures; the column by
+        # column comparison below runs on them alone
+        row_hash = f"hash({', '.join(compared)})"
+        con.execute(f"""CREATE TEMP TABLE suspects AS
+            WITH o AS (SELECT brin, enrolment_id, {row_hash} AS h FROM old AS o WHERE {any_final}),
+                 n AS (SELECT brin, enrolment_id, {row_hash} AS h FROM new)
+            SELECT o.brin, o.enrolment_id, n.h IS NOT NULL AS matched
+            FROM o LEFT JOIN n USING (brin, enrolment_id) WHERE o.h IS DISTINCT FROM n.h""")
+        con.execute("""CREATE TEMP TABLE final AS
+            SELECT o.*, s.matched FROM old AS o JOIN suspects AS s USING (brin, enrolment_id)""")
+        con.execute("CREATE TEMP TABLE new_suspects AS SELECT * FROM new SEMI JOIN suspects USING (brin, enrolment_id)")
         changed = con.execute(" UNION ALL ".join(branches)).fetchall()
         rows = {(b, e, p): (c, ov, nv) for b, e, p, c, ov, nv in changed}
         if not rows:
