@@ -325,25 +325,20 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
                         con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_part AS {query}")
                     finally:
                         con.execute("RESET disabled_optimizers")
-                    if layer == "core":
-                        written = con.execute(
-                            f"COPY ({_published(table, months)}) TO "
-                            f"'{outputs[name]}/part-{i:04d}.parquet' (FORMAT parquet, COMPRESSION zstd)").fetchone()[0]
-                        result.rows[name] = result.rows.get(name, 0) + written
-                        quality_profile(con, table, i)
-                    elif i == 0:
-                        con.execute(f"CREATE OR REPLACE TEMP TABLE {layer}_{table} AS SELECT * FROM {table}_part")
-                    else:
-                        con.execute(f"INSERT INTO {layer}_{table} SELECT * FROM {table}_part")
+                    published = _published(table, months) if layer == "core" else f"SELECT * FROM {table}_part"
+                    written = con.execute(
+                        f"COPY ({published}) TO '{outputs[name]}/part-{i:04d}.parquet' "
+                        f"(FORMAT parquet, COMPRESSION zstd)").fetchone()[0]
+                    result.rows[name] = result.rows.get(name, 0) + written
+                    quality_profile(con, table, i)
                 timed(name, step)
-        for table in ("employment_months", "person_month"):
-            con.execute(f"DROP TABLE IF EXISTS {table}_part")
-            frames[f"core_{table}"] = quality.core_frame(con, table)
         for layer, table in PER_PERSON:
-            if layer == "marts":
-                timed(f"marts/{table}", lambda: result.rows.__setitem__(f"marts/{table}", con.execute(
-                    f"COPY marts_{table} TO '{outputs['marts/' + table]}/data.parquet' "
-                    f"(FORMAT parquet, COMPRESSION zstd)").fetchone()[0]))
+            con.execute(f"DROP TABLE IF EXISTS {table}_part")
+            # the marts are small: later steps and the checks read them back from their parts
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {layer}_{table} AS SELECT * FROM "
+                        f"read_parquet('{outputs[layer + '/' + table]}/*.parquet')")
+            if layer == "core":
+                frames[f"core_{table}"] = quality.core_frame(con, table)
         timed("marts/cohort_outcomes", lambda: whole("marts", "cohort_outcomes"))
         for table in ("outflow_outcomes", "cohort_outcomes", "risk_monitor"):
             frames[f"marts_{table}"] = quality.mart_frame(con, table)

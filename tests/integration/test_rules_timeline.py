@@ -71,7 +71,9 @@ def test_two_employers_add_up_and_zero_hours_is_not_work(tmp_path):
     s.run()
     assert s.timeline(p)["2020-09"]["hours"] == 5.5 and s.status(p, "2020-09") == "werk"
     assert s.timeline(q)["2020-09"]["employed"] is False and s.status(q, "2020-09") == "geen"
-    months = {r["month"]: r for r in s.table("core/employment_months") if r["person_key"] == s.key(p)}
+    # employment_months is keyed on person_id; core/persons maps it to the pseudonym
+    (person_id,) = [r["person_id"] for r in s.table("core/persons") if r["person_key"] == s.key(p)]
+    months = {r["month"]: r for r in s.table("core/employment_months") if r["person_id"] == person_id}
     assert months["2020-09"]["employers"] == 2
 
 
