@@ -30,15 +30,11 @@ def file_rank_sql(relation: str) -> str:
 
 
 def current_sql(source: str, relation: str) -> str:
-    """SELECT of the current version of every record of ``source`` in ``relation`` (staging rows).
-
-    Each file's precedence becomes an integer first (few files), so the per-record window orders
-    by one integer instead of three strings.
-    """
+    """SELECT of the current version of every record of ``source`` in ``relation`` (staging rows)."""
+    key = ", ".join(RECORD_KEYS[source])
     query = (
-        f"SELECT s.* FROM {relation} AS s JOIN ({file_rank_sql(relation)}) AS f USING (load_id) "
-        f"QUALIFY row_number() OVER (PARTITION BY {', '.join('s.' + k for k in RECORD_KEYS[source])} "
-        f"ORDER BY f.file_rank DESC) = 1"
+        f"SELECT * FROM {relation} QUALIFY row_number() OVER "
+        f"(PARTITION BY {key} ORDER BY {', '.join(c + ' DESC' for c in PRECEDENCE.split(', '))}) = 1"
     )
     if source == "onderwijs":
         query = f"SELECT * FROM ({query}) WHERE mutation IS DISTINCT FROM 'V'"
