@@ -32,7 +32,7 @@ WITH population AS (
            any_value(${status_of_code}[pm.status_code + 1]) FILTER (WHERE pm.month_index = ${reference_index}) AS status_at_r,
            bool_or(pm.enrolled) FILTER (WHERE pm.month_index = ${reference_index}) AS enrolled_at_r,
            max(pm.month_index) FILTER (WHERE pm.status_code <> ${geen_code}) AS last_not_geen
-    FROM person_month_part AS pm SEMI JOIN in_scope USING (person_id)
+    FROM person_month_part AS pm           -- nearly everyone is in scope: no semi join, the LEFT JOIN below picks
     WHERE pm.month_index <= ${reference_index}
     GROUP BY pm.person_id
 ), flags AS (
