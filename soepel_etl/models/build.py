@@ -238,14 +238,14 @@ def person_ranges(con, person_months_per_range: int = PERSON_MONTHS_PER_RANGE) -
 
 
 def _published(table: str, month_text: str) -> str:
-    """What a per-person core table publishes: its part with the month as text; person_month with
-    the pseudonym and the status as text and exactly the spec's columns (the biggest table: every
-    column more is paid for on every write and every read). employment_months stays on person_id: its rows come
+    """What a per-person core table publishes: its part with the month as text; person_month also
+    with the pseudonym and the status as text, and month_index and person_id for month arithmetic
+    and for joining core/employment_months without going through core/persons. employment_months stays on person_id: its rows come
     out of an aggregate in no particular order, and written that way 88 M copies of a 64-character
     pseudonym cost more than the rest of the table (join core/persons for person_key)."""
     if table == "person_month":
         return (f"SELECT p.person_key, {month_text} AS month, {d.status_text_sql('t.status_code')} AS status, "
-                f"t.* EXCLUDE (person_id, month_index, status_code) "
+                f"t.* EXCLUDE (person_id, month_index, status_code), t.month_index, t.person_id "
                 f"FROM {table}_part AS t JOIN core_persons AS p USING (person_id)")
     return f"SELECT t.person_id, {month_text} AS month, t.* EXCLUDE (person_id) FROM {table}_part AS t"
 
