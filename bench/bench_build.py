@@ -3,6 +3,9 @@ finished ``core/person_month`` table (the floor: writing the output once), in th
 
     .venv/bin/python bench/bench_build.py [--persons 2500000] [--workdir DIR] [--keep]
 
+1.4 M persons give 97.7 M person-months (the issue's "national scale" in rows), 2.5 M give 174.5 M.
+Generating takes ~2-3 min and ingest ~9-11 min at those scales; --workdir keeps them for reruns.
+
 Steps: generate a synthetic landing zone, ingest it (not timed as part of the build), then run the
 build in a fresh subprocess (wall time, peak RSS, seconds per table from the build log), then copy
 core/person_month Parquet → Parquet with DuckDB in another fresh subprocess. Targets (issue 3):
