@@ -6,6 +6,7 @@ birth date, a full postcode or an employer number.
 from __future__ import annotations
 
 from ..identity.pseudonyms import hmac_sql, surrogate_id_sql
+from ..models.definitions import month_text_index_sql
 from .contracts import Column, Source
 
 LINEAGE = ("load_id", "file_name", "sender", "delivery_date", "line_number")
@@ -51,8 +52,7 @@ def surrogates(source: Source) -> list[tuple[str, str, str]]:
     cols = [("person_id", "BIGINT", surrogate_id_sql("person_key"))]
     if source.name == "werk":
         cols += [("employer_id", "BIGINT", surrogate_id_sql("employer_key")),
-                 ("month_index", "INTEGER",
-                  "(CAST(substr(month, 1, 4) AS INTEGER) * 12 + CAST(substr(month, 6, 2) AS INTEGER) - 1)")]
+                 ("month_index", "INTEGER", month_text_index_sql("month"))]
     return cols
 
 

@@ -27,6 +27,7 @@ import duckdb
 from .. import quality
 from ..extracts.contracts import SOURCES
 from ..extracts.staging import staging_ddl, surrogates
+from ..quality.reductions import core_frame, core_profile_sql, mart_frame
 from ..reference import reference_sql
 from ..settings import PERSON_MONTHS_PER_RANGE
 from ..warehouse.transaction import Transaction
@@ -35,16 +36,10 @@ from .current import current_sql, file_rank_sql
 
 log = logging.getLogger(__name__)
 
-CORE_TABLES = ("enrolments", "employment_months", "benefit_spells", "participants", "interventions", "persons",
-               "person_month")
-MART_TABLES = ("outflow_outcomes", "cohort_outcomes", "risk_monitor", "participants", "interventions")
-
 WHOLE_CORE = ("enrolments", "benefit_spells", "participants", "interventions", "persons")
-INTERNAL = ("person_spans",)      # built and used, not published
 # built per range of persons, in this order; each may read the parts before it (<table>_part)
 PER_PERSON = (("core", "employment_months"), ("core", "person_month"), ("marts", "outflow_outcomes"),
               ("marts", "risk_monitor"))
-WHOLE_MARTS = ("cohort_outcomes", "participants", "interventions")
 
 ID_SPACE = 1 << 60                # person_id is a 60-bit prefix of the pseudonym: uniform over this
 
@@ -73,7 +68,7 @@ class Coverage:
     def reference_month(self) -> str | None:
         """The risk monitor's default R: the earlier of the two coverage months."""
         i = self.observed_until_index
-        return None if i < 0 else f"{i // 12:04d}-{i % 12 + 1:02d}"
+        return None if i < 0 else d.month_text(i)
 
 
 @dataclass
@@ -95,7 +90,7 @@ def _staged_files(tx: Transaction, source: str) -> list[str]:
     return sorted(str(p) for base in (tx.root, tx.tmp) for p in (base / "staging" / source).glob("*.parquet"))
 
 
-def _with_surrogates(con, source: str, relation: str) -> str:
+def _with_surrogates(source: str, relation: str) -> str:
     """Staging written before the integer surrogates existed gets them computed here (slower, same values)."""
     fills = ", ".join(f"coalesce({name}, {expr}) AS {name}" for name, _, expr in surrogates(SOURCES[source]))
     return f"SELECT * REPLACE ({fills}) FROM {relation}"
@@ -108,7 +103,7 @@ def _staging_relation(con, tx: Transaction, source: str) -> None:
     if files:
         relation = (f"(SELECT * FROM stg_{source}_empty UNION ALL BY NAME "
                     f"SELECT * FROM read_parquet({files!r}, union_by_name=true))")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW stg_{source} AS {_with_surrogates(con, source, relation)}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW stg_{source} AS {_with_surrogates(source, relation)}")
 
 
 def _werk_ranked(con, tx: Transaction) -> None:
@@ -133,7 +128,7 @@ def _werk_ranked(con, tx: Transaction) -> None:
     for path, has_surrogates in con.execute("SELECT path, has_surrogates FROM werk_files ORDER BY path").fetchall():
         relation = f"read_parquet('{path}')"
         if not has_surrogates:
-            relation = f"({_with_surrogates(con, 'werk', f'(SELECT * FROM stg_werk_empty UNION ALL BY NAME SELECT * FROM {relation})')})"
+            relation = f"({_with_surrogates('werk', f'(SELECT * FROM stg_werk_empty UNION ALL BY NAME SELECT * FROM {relation})')})"
         parts.append(f"SELECT {columns}, {ranks[path]} AS file_rank FROM {relation}")
     con.execute("CREATE OR REPLACE TEMP VIEW stg_werk_ranked AS " + "\nUNION ALL\n".join(parts))
 
@@ -150,7 +145,7 @@ def _reference_views(con, reference_dir: Path) -> None:
 
 def coverage_of(con) -> Coverage:
     latest = con.execute("SELECT max(month_index) FROM stg_werk_ranked").fetchone()[0]
-    employment = None if latest is None else f"{latest // 12:04d}-{latest % 12 + 1:02d}"
+    employment = None if latest is None else d.month_text(latest)
     education = con.execute("SELECT strftime(max(delivery_date), '%Y-%m') FROM loaded_onderwijs").fetchone()[0]
     return Coverage(employment, education)
 
@@ -230,19 +225,19 @@ def connect(workdir: Path, memory_limit: str = "3GB", threads: int = 2) -> duckd
 
 def person_ranges(con, person_months_per_range: int = PERSON_MONTHS_PER_RANGE) -> list[tuple[int, int]]:
     """Split the person_id space into equal ranges holding about ``person_months_per_range`` each."""
-    total = con.execute("SELECT coalesce(sum(greatest(${last} - first_month_index + 1, 0)), 0) FROM core_persons"
-                        .replace("${last}", str(con.execute("SELECT getvariable('last_month_index')").fetchone()[0]))
-                        ).fetchone()[0]
+    total = con.execute("SELECT coalesce(sum(greatest(getvariable('last_month_index') - first_month_index + 1, 0)), 0) "
+                        "FROM core_persons").fetchone()[0]
     n = max(1, -(-int(total) // person_months_per_range))
     return [(i * ID_SPACE // n, (i + 1) * ID_SPACE // n - 1) for i in range(n)]
 
 
 def _published(table: str, month_text: str) -> str:
-    """What a per-person core table publishes: its part with the month as text; person_month also
-    with the pseudonym and the status as text, and month_index and person_id for month arithmetic
-    and for joining core/employment_months without going through core/persons. employment_months stays on person_id: its rows come
-    out of an aggregate in no particular order, and written that way 88 M copies of a 64-character
-    pseudonym cost more than the rest of the table (join core/persons for person_key)."""
+    """What a per-person core table publishes: its part with the month as text.
+
+    person_month also gets the pseudonym and the status as text, and keeps month_index and
+    person_id (month arithmetic; joining core/employment_months directly). employment_months stays
+    on person_id: its rows leave an aggregate in no particular order, and written that way 88 M
+    copies of a 64-character pseudonym cost more than the rest of the table."""
     if table == "person_month":
         return (f"SELECT p.person_key, {month_text} AS month, {d.status_text_sql('t.status_code')} AS status, "
                 f"t.* EXCLUDE (person_id, month_index, status_code), t.month_index, t.person_id "
@@ -291,7 +286,7 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
             result.rows[f"{layer}/{table}"] = con.execute(
                 f"COPY {name} TO '{out}/data.parquet' (FORMAT parquet, COMPRESSION zstd)").fetchone()[0]
             if layer == "core":
-                frames[name] = quality.core_frame(con, table)
+                frames[name] = core_frame(con, table)
             if table == "persons":
                 _check_person_ids(con)
 
@@ -299,7 +294,7 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
             timed(f"core/{table}", lambda: whole("core", table))
         for table in ("participants", "interventions"):       # need nothing per person
             timed(f"marts/{table}", lambda: whole("marts", table))
-            frames[f"marts_{table}"] = quality.mart_frame(con, table)
+            frames[f"marts_{table}"] = mart_frame(con, table)
         con.execute("DROP TABLE core_interventions; DROP TABLE marts_interventions; DROP TABLE marts_participants")
         for name, columns in KEEP.items():
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {columns} FROM {name}")
@@ -339,10 +334,10 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
             con.execute(f"CREATE OR REPLACE TEMP VIEW {layer}_{table} AS SELECT * FROM "
                         f"read_parquet('{outputs[layer + '/' + table]}/*.parquet')")
             if layer == "core":
-                frames[f"core_{table}"] = quality.core_frame(con, table)
+                frames[f"core_{table}"] = core_frame(con, table)
         timed("marts/cohort_outcomes", lambda: whole("marts", "cohort_outcomes"))
         for table in ("outflow_outcomes", "cohort_outcomes", "risk_monitor"):
-            frames[f"marts_{table}"] = quality.mart_frame(con, table)
+            frames[f"marts_{table}"] = mart_frame(con, table)
         for table, took in list(result.seconds.items()):
             log.info("built %s: %s rows in %.1fs", table, result.rows.get(table, "-"), took)
         result.provisional_outflows = con.execute(
@@ -358,14 +353,12 @@ def _month_lookup(con, coverage: Coverage) -> str:
     first = con.execute("SELECT min(m) FROM (SELECT min(first_month_index) AS m FROM core_persons "
                         "UNION ALL SELECT min(month_index) FROM stg_werk_ranked)").fetchone()[0]
     first = min(first if first is not None else coverage.last_month_index, coverage.last_month_index)
-    texts = [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(first, max(coverage.last_month_index, first) + 1)]
+    texts = [d.month_text(i) for i in range(first, max(coverage.last_month_index, first) + 1)]
     return f"{texts!r}[t.month_index - {first - 1}]"
 
 
 def quality_profile(con, table: str, part: int) -> None:
     """Accumulate the reduction the core suites check, range by range (persons never span ranges)."""
-    from ..quality.reductions import core_profile_sql
-
     query = core_profile_sql(table, f"{table}_part")
     if query is None:
         return

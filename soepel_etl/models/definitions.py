@@ -62,6 +62,11 @@ def month_text_index_sql(text_expr: str) -> str:
     return f"(CAST(substr({text_expr}, 1, 4) AS INTEGER) * 12 + CAST(substr({text_expr}, 6, 2) AS INTEGER) - 1)"
 
 
+def month_text(index: int) -> str:
+    """months since year 0 → 'YYYY-MM' (the inverse of month_index_sql), in Python."""
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def month_text_sql(index_expr: str) -> str:
     return f"printf('%04d-%02d', ({index_expr}) // 12, ({index_expr}) % 12 + 1)"
 

@@ -22,7 +22,7 @@ from .policy import CRITICAL, WARNING
 from .runner import QualityFailure, QualityRun
 
 __all__ = ["QualityFailure", "QualityRun", "CRITICAL", "WARNING", "session", "record_raw", "record_staged",
-           "check_ingest", "check_build", "core_frame", "mart_frame", "publish"]
+           "check_ingest", "check_build", "publish"]
 
 
 def session(tx: Transaction) -> QualityRun:
@@ -59,20 +59,8 @@ def check_ingest(tx: Transaction, records) -> None:
 
 def check_build(tx: Transaction, frames: dict) -> None:
     """Validate the reductions of core tables and marts (``core_<table>``/``marts_<table>`` → DataFrame,
-    computed by the build with :func:`core_frame`/:func:`mart_frame` while each table is at hand)."""
+    computed by the build with :mod:`.reductions` while each table is at hand)."""
     session(tx).check("build", frames)
-
-
-def core_frame(con, table: str):
-    from .reductions import core_frame as frame
-
-    return frame(con, table)
-
-
-def mart_frame(con, table: str):
-    from .reductions import mart_frame as frame
-
-    return frame(con, table)
 
 
 def publish(tx: Transaction) -> Path | None:

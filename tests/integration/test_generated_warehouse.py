@@ -208,8 +208,9 @@ def test_many_person_ranges_give_the_same_tables_as_one(generated, tmp_path):
     """The build handles persons range by range; how many ranges must not change a single value."""
     import shutil
 
+    from dataclasses import replace
+
     from soepel_etl import pipeline
-    from soepel_etl.settings import Settings
     from tests.conftest import settings_for
 
     landing, warehouse, _, _ = generated
@@ -221,8 +222,7 @@ def test_many_person_ranges_give_the_same_tables_as_one(generated, tmp_path):
     def rows(root, table):
         return duckdb.sql(f"SELECT * FROM read_parquet('{root}/{table}/**/*.parquet') ORDER BY ALL").fetchall()
 
-    settings = settings_for(landing, copy)
-    many = Settings(**{**settings.__dict__, "person_months_per_range": 2_000})
+    many = replace(settings_for(landing, copy), person_months_per_range=2_000)
     summary = pipeline.build_only(many, force=True)
     assert summary.build is not None and summary.build.person_ranges > 10
     assert len(list((copy / "core/person_month").glob("*.parquet"))) == summary.build.person_ranges

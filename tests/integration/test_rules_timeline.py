@@ -89,6 +89,22 @@ def test_a_month_restated_to_zero_hours_is_not_work(tmp_path):
     assert s.status(p, "2020-10") == "werk"
 
 
+def test_a_later_delivery_replaces_only_its_own_employers_month(tmp_path):
+    # the record key is (person, employer, periode): a later file restating employer A leaves
+    # employer B's row of the same month, delivered earlier, in place
+    s = Scenario(tmp_path, coverage="2021-12")
+    p = s.person()
+    s.enrol(p, "2019-08-01", "2020-06-30")
+    s.work(p, "2020-09", 10, employer="A", delivery="2020-12-31")
+    s.work(p, "2020-09", 20, employer="B", delivery="2020-12-31")
+    s.work(p, "2020-09", 4, employer="A", delivery="2021-03-31")
+    s.work(p, "2020-11", 6, employer="C", delivery="2021-03-31")     # a new employer, another file
+    s.work(p, "2020-11", 5, employer="A", delivery="2020-12-31")
+    s.run()
+    assert s.timeline(p)["2020-09"]["hours"] == 24
+    assert s.timeline(p)["2020-11"]["hours"] == 11
+
+
 def test_coverage_and_onbekend(tmp_path):
     # employment known until 2021-06, education until 2021-12: observed until 2021-06
     s = Scenario(tmp_path, employment_coverage="2021-06", education_coverage="2021-12")
