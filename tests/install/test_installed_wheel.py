@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -60,10 +61,12 @@ def _json(proc) -> object:
 @pytest.mark.parametrize("version", OTHERS)
 def test_wheel_installs_and_runs_the_job_on_python(version, wheel, tmp_path):
     python = find_python(version)
+    started = time.perf_counter()
     venv_python = make_venv(python, tmp_path / f"venv-{version}")
     assert check(run([str(venv_python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], cwd=tmp_path),
                  "python").stdout.strip() == version
     install(venv_python, str(wheel), version)
+    seconds = {"venv + install": time.perf_counter() - started}
     site = venv_python.parents[1]
 
     # without extras: no Airflow, and the whole package imports from the venv, not from a checkout
@@ -79,6 +82,7 @@ def test_wheel_installs_and_runs_the_job_on_python(version, wheel, tmp_path):
     work.mkdir()
     env = clean_env(SOEPEL_PSEUDONYM_KEY=TEST_KEY_TEXT)
     cli = str(venv_python.with_name("soepel-etl"))
+    started = time.perf_counter()
     check(run([cli, "generate", "--out", "landing", "--persons", PERSONS], cwd=work, env=env), "generate")
     ran = check(run([cli, "run", "--landing", "landing", "--warehouse", "warehouse"], cwd=work, env=env), "run")
     loaded = int(ran.stdout.split("files: ")[1].split(" loaded")[0])
@@ -91,9 +95,12 @@ def test_wheel_installs_and_runs_the_job_on_python(version, wheel, tmp_path):
     queried = check(run([cli, "sql", "--warehouse", "warehouse", "--format", "csv",
                          "SELECT count(*) AS outflows FROM marts.outflow_outcomes"], cwd=work, env=env), "sql")
     assert queried.stdout.splitlines()[0] == "outflows" and int(queried.stdout.splitlines()[1]) > 0
+    seconds["generate, run, report, sql"] = time.perf_counter() - started
 
     # with the airflow extra: the DAGs load in that venv, the glue calling the installed package
+    started = time.perf_counter()
     install(venv_python, f"{wheel}[airflow]", version)
+    seconds["install [airflow]"] = time.perf_counter() - started
     dags = tmp_path / "airflow" / "dags"
     shutil.copytree(REPO / "dags", dags, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "plugins", dags.parent / "plugins", ignore=shutil.ignore_patterns("__pycache__"))
@@ -102,6 +109,9 @@ def test_wheel_installs_and_runs_the_job_on_python(version, wheel, tmp_path):
                             AIRFLOW__CORE__PLUGINS_FOLDER=str(dags.parent / "plugins"),
                             AIRFLOW__CORE__LOAD_EXAMPLES="False",
                             AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}")
-    bag = _json(check(run([str(venv_python), "-c", DAGBAG, str(dags)], cwd=tmp_path, env=airflow_env), "DagBag"))
+    dagbag = check(run([str(venv_python), "-c", DAGBAG, str(dags)], cwd=tmp_path, env=airflow_env), "DagBag")
+    seconds["DagBag"] = dagbag.seconds
+    print(f"\nPython {version}: " + ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
+    bag = _json(dagbag)
     assert bag["errors"] == {} and set(bag["dags"]) == DAGS, bag
     assert Path(bag["soepel_etl"]).is_relative_to(site), bag["soepel_etl"]
