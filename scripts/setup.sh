@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
-# Creates .venv with Python 3.11 and installs the project with every dependency pinned
-# (constraints.txt is the project's equivalent of Airflow's constraint files).
+# Creates .venv and installs the project (editable) with Airflow and the test tools, every dependency
+# pinned by the constraints file for the venv's Python (constraints/constraints-<X.Y>.txt, the way
+# Airflow publishes its constraint files). Python: $PYTHON if set, else the first of python3.11,
+# python3.12, python3.13 that runs (scripts/find_python.sh); an existing .venv keeps its Python.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON="${PYTHON:-python3.11}"
-command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
-"$PYTHON" - <<'PY'
-import sys
-if sys.version_info[:2] != (3, 11):
-    sys.exit(f"soepel-etl needs Python 3.11, found {sys.version.split()[0]}")
-PY
+SUPPORTED="3.11 3.12 3.13"
 if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
+  if [ -n "${PYTHON:-}" ]; then
+    python="$PYTHON"
+  else
+    python=""
+    for v in $SUPPORTED; do
+      python="$(bash scripts/find_python.sh "$v" 2>/dev/null)" && break
+    done
+    [ -n "$python" ] || { echo "setup.sh: soepel-etl needs Python 3.11, 3.12 or 3.13; none found (set PYTHON)" >&2; exit 1; }
+  fi
+  "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+version="$(.venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+constraints="constraints/constraints-$version.txt"
+if [ ! -f "$constraints" ]; then
+  echo "setup.sh: .venv has Python $version; soepel-etl supports $SUPPORTED (remove .venv and set PYTHON)" >&2
+  exit 1
+fi
+echo "setup.sh: Python $version ($(readlink -f .venv/bin/python)), constraints $constraints" >&2
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -c "$constraints" -e ".[airflow,test]"

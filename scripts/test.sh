@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: sets up, then runs pytest. Exits non-zero when anything fails.
+# The suite runs on the .venv's Python; tests/install builds the wheel and runs it on the other two
+# supported Pythons (a missing interpreter fails the run: see scripts/find_python.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -7,7 +7,6 @@ import errno
 import json
 import logging
 import sys
-from pathlib import Path
 
 from .identity.pseudonyms import PseudonymKeyError
 from .privacy import scrub
@@ -34,7 +33,9 @@ def _run(args) -> int:
 def _generate(args) -> int:
     from .synthetic import generate
 
-    summary = generate(Path(args.out), persons=args.persons, seed=args.seed)
+    from .settings import absolute
+
+    summary = generate(absolute(args.out), persons=args.persons, seed=args.seed)
     print(json.dumps(summary, indent=1, default=str))
     return 0
 
@@ -42,13 +43,14 @@ def _generate(args) -> int:
 def _sql(args) -> int:
     import duckdb
 
+    from .settings import absolute
     from .warehouse.catalog import CATALOG, write_catalog
+    from .warehouse.marker import check
 
-    catalog = Path(args.warehouse) / CATALOG
+    warehouse = check(absolute(args.warehouse))
+    catalog = warehouse / CATALOG
     if not catalog.exists():
-        if not Path(args.warehouse).is_dir():
-            raise FileNotFoundError(f"warehouse {args.warehouse} does not exist")
-        write_catalog(Path(args.warehouse))
+        write_catalog(warehouse)
     con = duckdb.connect(str(catalog), read_only=True)
     try:
         relation = con.sql(args.query)
@@ -86,8 +88,9 @@ def _table(columns: list[str], rows: list[tuple], max_rows: int) -> str:
 
 def _report(args) -> int:
     from .report import write_report
+    from .settings import absolute
 
-    paths = write_report(Path(args.warehouse), Path(args.out), audience=args.audience,
+    paths = write_report(absolute(args.warehouse), absolute(args.out), audience=args.audience,
                          rmc_region=args.rmc_region, pilot=args.pilot)
     for kind in ("html", "xlsx"):
         print(paths[kind])
@@ -95,9 +98,10 @@ def _report(args) -> int:
 
 
 def _catalog(args) -> int:
+    from .settings import absolute
     from .warehouse.catalog import write_catalog
 
-    print(write_catalog(Path(args.warehouse)))
+    print(write_catalog(absolute(args.warehouse)))
     return 0
 
 

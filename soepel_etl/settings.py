@@ -3,6 +3,11 @@
 Precedence, highest first: an explicit argument (CLI option, Airflow param), then the environment
 (``SOEPEL_LANDING_DIR``, ``SOEPEL_WAREHOUSE_DIR``, ``SOEPEL_REFERENCE_DIR``, ``SOEPEL_PSEUDONYM_KEY``),
 then the embedded default (the shipped reference folder; ``./landing`` and ``./warehouse``).
+
+Every folder is made absolute here, once, against the working directory of the process that resolves
+it: the pipeline hands paths to libraries that refuse or misread relative ones (Great Expectations'
+stores, DuckDB views in the catalog), and a relative path must mean the same in every stage.
+``$SOEPEL_EXPECTATIONS_DIR`` (another GX project than the shipped one) is resolved the same way.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pathlib import Path
 from .identity.pseudonyms import PseudonymKey
 from .reference import resolve_reference_dir
 
+EXPECTATIONS_ENV_VAR = "SOEPEL_EXPECTATIONS_DIR"
 LANDING_ENV_VAR = "SOEPEL_LANDING_DIR"
 RANGE_ENV_VAR = "SOEPEL_PERSON_MONTHS_PER_RANGE"
 # The build handles persons in ranges of about this many person-months (its working set; about
@@ -40,11 +46,22 @@ class Settings:
         if isinstance(reference_date, str):
             reference_date = dt.date.fromisoformat(reference_date)
         return cls(
-            landing=Path(landing or environ.get(LANDING_ENV_VAR) or "landing"),
-            warehouse=Path(warehouse or environ.get(WAREHOUSE_ENV_VAR) or "warehouse"),
-            reference=resolve_reference_dir(reference, environ),
+            landing=absolute(landing or environ.get(LANDING_ENV_VAR) or "landing"),
+            warehouse=absolute(warehouse or environ.get(WAREHOUSE_ENV_VAR) or "warehouse"),
+            reference=absolute(resolve_reference_dir(reference, environ)),
             key=key or PseudonymKey.from_environment(environ),
             reference_date=reference_date,
             person_months_per_range=int(person_months_per_range or environ.get(RANGE_ENV_VAR)
                                         or PERSON_MONTHS_PER_RANGE),
         )
+
+
+def absolute(path: str | os.PathLike) -> Path:
+    """``path`` against the working directory, ``~`` expanded; symlinks are kept as the user named them."""
+    return Path(os.path.abspath(Path(path).expanduser()))
+
+
+def expectations_override(environ=None) -> Path | None:
+    """The GX project named by ``$SOEPEL_EXPECTATIONS_DIR`` (absolute), or None for the shipped one."""
+    value = (os.environ if environ is None else environ).get(EXPECTATIONS_ENV_VAR)
+    return absolute(value) if value else None

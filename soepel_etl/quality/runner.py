@@ -1,7 +1,7 @@
-"""The GX runner: one ephemeral GX context per run, fed by the checked-in GX project ``expectations/``.
+"""The GX runner: one ephemeral GX context per run, fed by the GX project shipped in the package.
 
-The context reads the suites from the project (its expectations store is the project's folder, read
-only) and writes validation results and Data Docs into the run's Transaction under
+The context reads the suites from a copy of the project's suites in the run's temporary folder (see
+:mod:`.project`: the project itself is never written) and writes validation results and Data Docs into the run's Transaction under
 ``_meta/quality/`` so they commit with the run (or vanish with it). Analytics are off and nothing
 touches the network.
 """
@@ -20,18 +20,12 @@ import pandas as pd
 
 from ..privacy import scrub
 from ..warehouse.transaction import Transaction
+from .project import copy_suites
 from .policy import BATCH_COLUMN, CRITICAL, RESULT_FORMAT, WARNING, severity_of, waived_batches
 
 log = logging.getLogger(__name__)
 
 QUALITY = "_meta/quality"
-PROJECT_ENV = "SOEPEL_EXPECTATIONS_DIR"
-
-
-def project_dir() -> Path:
-    """The GX project (``expectations/`` at the repository root, or ``$SOEPEL_EXPECTATIONS_DIR``)."""
-    env = os.environ.get(PROJECT_ENV)
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "expectations"
 
 
 class QualityFailure(RuntimeError):
@@ -97,9 +91,12 @@ class QualityRun:
         if previous.is_dir():     # keep the last validation of suites not run this time
             shutil.copytree(previous, results, dirs_exist_ok=True)
         docs = self.tx.replace_table(f"{QUALITY}/data_docs")
+        # not a move of the transaction: the copy is dropped with the run's temporary folder
+        suites = copy_suites(self.tx.path_for("_gx/expectations"))
 
         def fs(base: Path) -> dict:
-            return {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(base)}
+            # GX refuses a relative base_directory without a project root
+            return {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(base.absolute())}
 
         memory = {"class_name": "InMemoryStoreBackend"}
         config = DataContextConfig(
@@ -107,7 +104,7 @@ class QualityRun:
             progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
             stores={
                 "expectations_store": {"class_name": "ExpectationsStore",
-                                       "store_backend": fs(project_dir() / "expectations")},
+                                       "store_backend": fs(suites)},
                 "validation_results_store": {"class_name": "ValidationResultsStore", "store_backend": fs(results)},
                 "checkpoint_store": {"class_name": "CheckpointStore", "store_backend": memory},
                 "validation_definition_store": {"class_name": "ValidationDefinitionStore", "store_backend": memory},

@@ -1,8 +1,10 @@
-"""The expectation suites, as readable code; ``expectations/expectations/*.json`` is generated from here.
+"""The expectation suites, as readable code; ``soepel_etl/quality/expectations/expectations/*.json`` is
+generated from here.
 
     .venv/bin/python -m soepel_etl.quality.suites     # rewrite the JSON after changing a rule
 
-The JSON is what runs (the pipeline reads the GX project in ``expectations/``) and what a reviewer
+The JSON is what runs (the pipeline reads the GX project shipped in the package, see ``project.py``;
+with an editable install that is the source tree, which is where this writes) and what a reviewer
 reads in a pull request; ``tests/quality`` checks that code and JSON agree. Every expectation has a
 ``meta.severity`` (``critical`` | ``warning``) and a ``meta.why``. Each suite validates one
 *reduction* (see ``reductions.py`` and docs/quality.md): a small DataFrame computed in DuckDB with a
@@ -234,8 +236,9 @@ def suite_json(name: str, expectations: list[dict]) -> dict:
 
 
 def expectations_dir() -> Path:
-    from .runner import project_dir
-    return project_dir() / "expectations"
+    """Where ``write`` puts the JSON: the GX project in use (a folder on disk when writing)."""
+    from .project import SUITES, project
+    return Path(str(project() / SUITES))
 
 
 def write(folder: Path | None = None) -> list[Path]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..warehouse.marker import check
 from .build import AUDIENCES, build_report
 from .html import render
 from .inputs import Selection, read_inputs
@@ -29,7 +30,7 @@ def write_report(warehouse: Path, out: Path, audience: str = "intern", rmc_regio
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
     selection = Selection(rmc_region=rmc_region or None, pilot=pilot or None)
-    inputs = read_inputs(Path(warehouse), selection)
+    inputs = read_inputs(check(warehouse), selection)
     if not len(inputs.outflows) and not len(inputs.risk):
         raise ValueError(f"nothing to report for {selection.slug()}: no outflows and no risk-monitor population")
     report = build_report(inputs, audience)

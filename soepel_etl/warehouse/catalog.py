@@ -16,6 +16,7 @@ import duckdb
 
 from ..extracts.contracts import SOURCES
 from ..extracts.staging import staging_ddl
+from .marker import check
 from .transaction import FILE_MODE
 
 CATALOG = "catalog.duckdb"
@@ -26,7 +27,7 @@ def _lit(path: Path) -> str:
 
 
 def write_catalog(root: Path) -> Path:
-    root = Path(root).resolve()
+    root = check(root).resolve()
     target = root / CATALOG
     tmp = root / f".{CATALOG}.{uuid.uuid4().hex}.tmp"
     # an old storage format on purpose: the DuckDB CLI an analyst has installed (>= 1.0) can open it

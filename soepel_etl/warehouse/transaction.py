@@ -28,12 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .marker import claim
+
 TMP_DIR = ".tmp"
 TRASH_DIR = ".trash"
 JOURNAL = "_meta/commit-journal.json"
 LOCK = ".lock"
 # Owner-only: the warehouse holds pseudonymised personal data.
-DIR_MODE = 0o700
+DIR_MODE = 0o700            # marker.DIR_MODE too
 FILE_MODE = 0o600
 
 
@@ -97,7 +99,7 @@ class Transaction:
     # -- lifecycle --------------------------------------------------------------------------
     @classmethod
     def begin(cls, root: Path, wait_seconds: float = 0) -> "Transaction":
-        root = ensure_dir(Path(root))
+        root = claim(root)     # refuses a folder that is not a warehouse, before anything changes there
         os.chmod(root, DIR_MODE)
         run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         tx = cls(root=root, run_id=run_id)

@@ -9,7 +9,7 @@ import pytest
 
 from soepel_etl.models import build as build_module
 from soepel_etl.quality import QualityFailure
-from soepel_etl.quality.runner import project_dir
+from soepel_etl.quality.project import SUITES, shipped_project, suite_texts
 from soepel_etl.quality.suites import all_suites, suite_json
 from tests.conftest import (ONDERWIJS_HEADER, TEST_KEY_TEXT, onderwijs_row, pseudonym, run_pipeline, tree_state,
                             write_delivery)
@@ -46,11 +46,11 @@ def failures(results: dict) -> list[dict]:
 
 
 def test_suites_are_the_reviewed_json():
-    folder = project_dir() / "expectations"
+    shipped = suite_texts(shipped_project())
     suites = all_suites()
-    assert sorted(p.stem for p in folder.glob("*.json")) == sorted(suites)
+    assert sorted(shipped) == sorted(suites)
     for name, ex in suites.items():
-        on_disk = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        on_disk = json.loads(shipped[name])
         assert on_disk == json.loads(json.dumps(suite_json(name, ex))), f"regenerate {name}.json"
         for e in on_disk["expectations"]:
             assert e["meta"]["severity"] in ("critical", "warning") and e["severity"] == e["meta"]["severity"]
@@ -160,7 +160,8 @@ def test_no_identifier_birth_date_or_key_in_any_gx_output(landing, warehouse):
     secrets |= {"17-11-2001", "2001-11-17", "1-03-2002", "01-03-2002", "2002-03-01", TEST_KEY_TEXT}
     secrets |= {pseudonym("bsn", b) for b in good}
     scanned = 0
-    for root in (warehouse / "_meta/quality", project_dir()):
+    project = Path(str(shipped_project()))
+    for root in (warehouse / "_meta/quality", project):
         for path in root.rglob("*"):
             if path.is_file():
                 text = path.read_bytes().decode("utf-8", errors="replace")
@@ -168,3 +169,31 @@ def test_no_identifier_birth_date_or_key_in_any_gx_output(landing, warehouse):
                 leaked = [s for s in secrets if s in text]
                 assert not leaked, f"{path}: {leaked}"
     assert scanned > 20
+
+
+def test_a_run_reads_the_packaged_gx_project_and_never_writes_into_it(landing, warehouse):
+    # an installed package may be read-only or shared by several users: GX gets a copy of the suites
+    project = Path(str(shipped_project()))
+    before = {p: p.stat().st_mtime_ns for p in project.rglob("*")}
+    deliver(landing, "onderwijs_25PZ_20200315.csv", rows(25))
+    summary = run_pipeline(landing, warehouse)
+    assert summary.quality[0] > 0
+    assert {p: p.stat().st_mtime_ns for p in project.rglob("*")} == before
+    assert sorted(p.name for p in (project / SUITES).iterdir()) == sorted(f"{n}.json" for n in all_suites())
+
+
+def test_expectations_dir_setting_is_another_gx_project_and_may_be_relative(landing, warehouse, tmp_path,
+                                                                           monkeypatch):
+    # the same suites with one critical rule made impossible: the run must stop on it
+    other = tmp_path / "gx-project"
+    (other / SUITES).mkdir(parents=True)
+    for name, text in suite_texts(shipped_project()).items():
+        suite = json.loads(text)
+        if name == "raw_onderwijs":
+            suite["expectations"][0]["kwargs"]["column_set"].append("a_column_no_reduction_has")
+        (other / SUITES / f"{name}.json").write_text(json.dumps(suite), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOEPEL_EXPECTATIONS_DIR", "gx-project")
+    deliver(landing, "onderwijs_25PZ_20200315.csv", rows(25))
+    with pytest.raises(QualityFailure, match="raw_onderwijs"):
+        run_pipeline(landing, warehouse)
