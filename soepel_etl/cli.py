@@ -149,16 +149,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (PseudonymKeyError, ReferenceError, WarehouseBusy, FileNotFoundError, ValueError) as exc:
-        print(f"soepel-etl: {scrub(str(exc))}", file=sys.stderr)
+        print(f"soepel-etl {args.command}: {scrub(str(exc))}", file=sys.stderr)
         return 2
-    except Exception as exc:  # the run failed; the message is scrubbed, the warehouse is as it was
+    except Exception as exc:  # the command failed; the message is scrubbed, the warehouse is as it was
         if args.debug:
             raise
-        message = scrub(str(exc).splitlines()[0] if str(exc) else "")
+        # the whole message: a quality failure lists every check and file on lines of its own
+        message = scrub(str(exc))
         if isinstance(exc, OSError) and exc.errno in _DISK_ERRORS or any(p in message for p in _DISK_PHRASES):
             message = f"could not write to disk: {message}"
         state = getattr(exc, "warehouse_state", None)
-        print(f"soepel-etl: run failed ({type(exc).__name__}): {message}" + (f"; {state}" if state else ""),
+        print(f"soepel-etl: {args.command} failed ({type(exc).__name__}): {message}" + (f"; {state}" if state else ""),
               file=sys.stderr)
         return 1
 

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,8 +130,9 @@ def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: 
     record = LoadRecord(load_id=d.load_id, file_name=d.file_name, source=source.name, sender=d.name.sender,
                         delivery_date=d.name.delivery_date, sha256=d.sha256, outcome="loaded",
                         loaded_at=loaded_at, run_id=tx.run_id)
-    workdir = tx.path_for(f"work/{d.load_id}")
-    workdir.mkdir(parents=True, exist_ok=True)
+    # transcoded copies and DuckDB's spill files hold raw identifiers: never inside the warehouse
+    workdir = tx.scratch / d.load_id
+    workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
     con = _connect(workdir)
     try:
         read = read_delivery(con, d.path, d.name.extension, workdir)
@@ -198,6 +200,7 @@ def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: 
         tx.discard(f"quarantine/{source.name}/{d.load_id}.parquet")
     finally:
         con.close()
+        shutil.rmtree(workdir, ignore_errors=True)
     return record
 
 
@@ -264,7 +267,22 @@ def ingest_landing(landing: Path, tx: Transaction, key: PseudonymKey, reference_
             rec = ingest_file(d, tx, key, reference_dir, loaded_at)
             if rec.outcome == "loaded":
                 loaded_shas.add(d.sha256)
-        log.info("%s: %s%s", rec.file_name, rec.outcome, f" ({rec.reason})" if rec.reason else "")
         result.records.append(rec)
+    for name, reason in quality.check_ingest(tx, result.records).items():
+        for rec in result.records:
+            if rec.file_name == name and rec.outcome == "loaded":
+                reject_loaded(rec, tx, reason)
+    for rec in result.records:
+        log.info("%s: %s%s", rec.file_name, rec.outcome, f" ({rec.reason})" if rec.reason else "")
     exclude_without_consent(result.records, tx, reference_date)
     return result
+
+
+def reject_loaded(record: LoadRecord, tx: Transaction, reason: str) -> None:
+    """A file read and staged in this run turns out bad as a whole: nothing of it stays."""
+    if record.source:
+        tx.discard(f"staging/{record.source}/{record.load_id}.parquet")
+        tx.discard(f"quarantine/{record.source}/{record.load_id}.parquet")
+    record.outcome, record.reason = "rejected", scrub(reason)
+    record.rows_loaded = record.rows_quarantined = record.rows_duplicate = record.rows_excluded = 0
+    record.staged_relpath = record.quarantine_reasons = record.unknown_codes = None
