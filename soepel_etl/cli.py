@@ -26,7 +26,7 @@ def _run(args) -> int:
 
     settings = Settings.resolve(landing=args.landing, warehouse=args.warehouse, reference=args.reference,
                                 reference_date=args.reference_date)
-    summary = pipeline.run(settings)
+    summary = pipeline.run(settings, force=args.force)
     print("\n".join(summary.lines()))
     return 0
 
@@ -110,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--landing", required=True, help="the landing zone (read only)")
     run.add_argument("--warehouse", required=True, help="the warehouse folder")
     run.add_argument("--reference", help="reference folder (default: $SOEPEL_REFERENCE_DIR, else the shipped one)")
-    run.add_argument("--reference-date", help="YYYY-MM-DD; default: the latest delivery date in the landing zone")
+    run.add_argument("--reference-date", help="YYYY-MM-DD; default: the latest delivery date loaded so far")
+    run.add_argument("--force", action="store_true",
+                     help="rebuild core tables and marts even when nothing they depend on changed")
     run.set_defaults(func=_run)
 
     sql = sub.add_parser("sql", help="run a query against the warehouse catalog and print the result")

@@ -43,7 +43,7 @@ def find_batches(params: Mapping[str, Any]) -> dict[str, Any]:
     settings = resolve_settings(params)
     with stage("finding new files", settings.warehouse):
         files = pipeline.new_files(settings)
-        reference_date = pipeline.resolve_reference_date(settings)
+        reference_date = pipeline.batch_reference_date(settings, files)
         groups: dict[str, dict] = {}
         for rel in files:                      # new_files is in load order; dicts keep it
             sha = sha256_of(settings.landing / rel)

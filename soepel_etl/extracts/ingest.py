@@ -14,6 +14,7 @@ import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
@@ -55,6 +56,7 @@ class Delivery:
 class IngestResult:
     records: list[LoadRecord] = field(default_factory=list)
     skipped: int = 0   # files seen in an earlier run
+    reference_date: dt.date | None = None   # the date consent was judged at
 
 
 def sha256_of(path: Path) -> str:
@@ -85,17 +87,6 @@ def discover(landing: Path, only: set[str] | None = None) -> list[Delivery]:
     good = sorted((d for d in deliveries if d.name), key=lambda d: d.name.sort_key)
     bad = [d for d in deliveries if not d.name]
     return good + bad
-
-
-def latest_delivery_date(landing: Path) -> dt.date | None:
-    dates = []
-    for path in Path(landing).rglob("*"):
-        if path.is_file():
-            try:
-                dates.append(parse_delivery_name(path, path.parent.name).delivery_date)
-            except BadName:
-                pass
-    return max(dates) if dates else None
 
 
 def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
@@ -241,8 +232,12 @@ def exclude_without_consent(records: list[LoadRecord], tx: Transaction, referenc
 
 
 def ingest_landing(landing: Path, tx: Transaction, key: PseudonymKey, reference_dir: Path,
-                   reference_date: dt.date, only: list[str] | None = None) -> IngestResult:
-    """Ingest every new file (or only those in ``only``, paths relative to the landing zone)."""
+                   reference_date: dt.date | Callable[[list[LoadRecord]], dt.date | None],
+                   only: list[str] | None = None) -> IngestResult:
+    """Ingest every new file (or only those in ``only``, paths relative to the landing zone).
+
+    ``reference_date(records)`` gives the date consent is judged at, from this run's load records
+    (the default is the latest delivery date loaded so far, these files included)."""
     result = IngestResult()
     previous = read_loads(tx.root).to_pylist()
     seen = {(r["file_name"], r["sha256"]) for r in previous}
@@ -274,7 +269,8 @@ def ingest_landing(landing: Path, tx: Transaction, key: PseudonymKey, reference_
                 reject_loaded(rec, tx, reason)
     for rec in result.records:
         log.info("%s: %s%s", rec.file_name, rec.outcome, f" ({rec.reason})" if rec.reason else "")
-    exclude_without_consent(result.records, tx, reference_date)
+    result.reference_date = reference_date(result.records) if callable(reference_date) else reference_date
+    exclude_without_consent(result.records, tx, result.reference_date)
     return result
 
 
