@@ -21,7 +21,7 @@ import duckdb
 from ..identity.pseudonyms import PseudonymKey
 from ..models.current import current_sql, valid_consent_sql
 from .. import quality
-from ..privacy import scrub
+from ..privacy import mask_identifiers, scrub
 from ..reference import reference_sql
 from ..warehouse.loads import LoadRecord, read_loads
 from ..warehouse.transaction import Transaction
@@ -44,12 +44,14 @@ class Delivery:
 
     @property
     def file_name(self) -> str:
-        return self.path.name
+        """The name as the warehouse, logs and reports know it: a name can carry an identifier
+        (``leerlingen_123456782.csv``), masked like one; a valid delivery name is unchanged."""
+        return mask_identifiers(self.path.name)
 
     @property
     def load_id(self) -> str:
-        stem = self.path.stem if self.name else "".join(ch if ch.isalnum() else "_" for ch in self.path.name)
-        return f"{stem}-{self.sha256[:12]}"
+        stem = self.path.stem if self.name else "".join(ch if ch.isalnum() else "_" for ch in self.file_name)
+        return f"{mask_identifiers(stem)}-{self.sha256[:12]}"
 
 
 @dataclass

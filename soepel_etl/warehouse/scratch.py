@@ -41,6 +41,7 @@ def warehouse_scratch(warehouse: Path, environ=None) -> Path:
     """The scratch folder of every run on ``warehouse`` (created owner-only)."""
     environ = os.environ if environ is None else environ
     base = Path(environ.get(SCRATCH_ENV) or tempfile.gettempdir())
+    base.mkdir(parents=True, exist_ok=True)
     tag = hashlib.sha256(str(Path(warehouse).resolve()).encode()).hexdigest()[:16]
     return _private_dir(_private_dir(base / f"soepel-etl-{os.getuid()}") / tag)
 
