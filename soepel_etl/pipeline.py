@@ -52,6 +52,7 @@ class RunSummary:
     data_docs: object = None          # Path of the quality Data Docs when this run validated anything
     quality: tuple | None = None      # (suite validations, with failures, warnings)
     final_changes: list[dict] = field(default_factory=list)   # final figures this build changed
+    late_consent: object = None       # extracts.late_consent.LateConsent of this run's ingest
 
     def files(self, outcome: str) -> int:
         return sum(1 for r in self.records if r.outcome == outcome)
@@ -70,6 +71,11 @@ class RunSummary:
         for r in self.records:
             if r.outcome == "rejected":
                 out.append(f"  rejected {r.file_name}: {r.reason}")
+        late = self.late_consent
+        if late is not None and (late.revisions or late.not_reread):
+            out.append(f"late consent: {late.rows} row(s) excluded earlier loaded from {len(late.revisions)} "
+                       f"earlier file(s)")
+            out += [f"  not re-read: {line}" for line in late.not_reread]
         if self.build_skipped:
             out.append("build: nothing changed since the last build; core and marts left as they are")
         elif self.build:
@@ -128,11 +134,12 @@ def ingest(settings: Settings, tx: Transaction, only: list[str] | None = None) -
         raise FileNotFoundError(f"landing zone {settings.landing} does not exist")
     result = ingest_landing(settings.landing, tx, settings.key, settings.reference,
                             lambda pending: resolve_reference_date(settings, pending), only=only)
-    broken = [r.file_name for r in result.records if not r.invariant_holds()]
+    broken = [r.file_name for r in result.records + result.late.revisions if not r.invariant_holds()]
     if broken:
         raise LoadInvariantBroken(f"row counts do not add up for: {', '.join(broken)}")
-    if result.records:
-        write_part(result.records, tx.add_file(f"{LOADS}/{tx.run_id}.parquet"))
+    if result.records or result.late.revisions:
+        # a revised file's new row version goes into this run's part (see warehouse/loads.py)
+        write_part(result.records + result.late.revisions, tx.add_file(f"{LOADS}/{tx.run_id}.parquet"))
         for r in result.records:
             if r.outcome == "rejected":
                 tx.add_file(f"rejected/{r.load_id}.txt").write_text(
@@ -202,7 +209,8 @@ def _in_transaction(settings: Settings, work, wait_seconds: float) -> RunSummary
         for line in summary.lines():
             log.info("%s", line)
         log_handler.flush()
-        changed = bool(summary.records) or summary.build is not None
+        late = summary.late_consent
+        changed = bool(summary.records) or summary.build is not None or bool(late and late.revisions)
         if not changed:
             # nothing new arrived: the warehouse stays byte for byte as it was, log included
             logging.getLogger("soepel_etl").removeHandler(log_handler)
@@ -233,7 +241,8 @@ def run(settings: Settings, wait_seconds: float = 0, force: bool = False) -> Run
     def work(tx: Transaction):
         result = ingest(settings, tx)
         tx.pending_loads = result.records
-        summary = RunSummary(tx.run_id, result.reference_date, result.records, result.skipped)
+        summary = RunSummary(tx.run_id, result.reference_date, result.records, result.skipped,
+                             late_consent=result.late)
         summary.build = build_stage(settings, tx, force=force, summary=summary)
         summary.build_skipped = summary.build is None
         return summary
@@ -252,7 +261,8 @@ def ingest_files(settings: Settings, files: list[str] | None = None, wait_second
     """Load only ``files`` (relative to the landing zone; all new ones when None), without building."""
     def work(tx: Transaction):
         result = ingest(settings, tx, only=files)
-        return RunSummary(tx.run_id, result.reference_date, result.records, result.skipped)
+        return RunSummary(tx.run_id, result.reference_date, result.records, result.skipped,
+                          late_consent=result.late)
 
     return _transaction(settings, work, wait_seconds)
 

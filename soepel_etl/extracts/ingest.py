@@ -27,6 +27,7 @@ from ..warehouse.loads import LoadRecord, read_loads
 from ..warehouse.transaction import Transaction
 from .contracts import SOURCES, Source
 from .filenames import BadName, DeliveryName, parse_delivery_name
+from .late_consent import LateConsent, load_late_consent
 from .reader import Unreadable, read_delivery
 from .rows import checked_sql
 from .staging import quarantine_select, staging_from, staging_query, staging_select
@@ -59,6 +60,7 @@ class IngestResult:
     records: list[LoadRecord] = field(default_factory=list)
     skipped: int = 0   # files seen in an earlier run
     reference_date: dt.date | None = None   # the date consent was judged at
+    late: LateConsent = field(default_factory=LateConsent)   # rows of earlier files late consent loaded
 
 
 def sha256_of(path: Path) -> str:
@@ -273,6 +275,7 @@ def ingest_landing(landing: Path, tx: Transaction, key: PseudonymKey, reference_
         log.info("%s: %s%s", rec.file_name, rec.outcome, f" ({rec.reason})" if rec.reason else "")
     result.reference_date = reference_date(result.records) if callable(reference_date) else reference_date
     exclude_without_consent(result.records, tx, result.reference_date)
+    result.late = load_late_consent(landing, tx, key, result.records, result.reference_date, sha256_of)
     return result
 
 
