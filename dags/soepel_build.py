@@ -12,7 +12,8 @@ code as the build half of `soepel-etl run`.
 
 Asset-triggered runs have no logical date: the reference date is the `reference_date` param when
 given, else the one the triggering ingest run used (in the asset events' extra), else the latest
-delivery date in the landing zone. A failed build leaves the previous core and marts in place.
+delivery date loaded so far (`_meta/loads`). The build never reads the landing zone: it works with
+an empty or archived one. A failed build leaves the previous core and marts in place.
 Re-running is safe: the same staging gives the same marts.
 
 Params: `reference_date`, `force` (rebuild even when nothing changed), `landing_dir`,
@@ -30,7 +31,7 @@ from soepel_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, folder_params
 
 PARAMS = {
     "reference_date": Param(None, type=["null", "string"], format="date",
-                            description="YYYY-MM-DD; empty: the triggering ingest's, else the latest delivery date"),
+                            description="YYYY-MM-DD; empty: the triggering ingest's, else the latest delivery date loaded"),
     "force": Param(False, type="boolean", description="rebuild even when nothing changed since the last build"),
 }
 PARAMS |= folder_params("landing_dir", "warehouse_dir", "reference_dir")

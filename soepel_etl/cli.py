@@ -25,7 +25,7 @@ def _run(args) -> int:
 
     settings = Settings.resolve(landing=args.landing, warehouse=args.warehouse, reference=args.reference,
                                 reference_date=args.reference_date)
-    summary = pipeline.run(settings)
+    summary = pipeline.run(settings, force=args.force)
     print("\n".join(summary.lines()))
     return 0
 
@@ -114,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--landing", required=True, help="the landing zone (read only)")
     run.add_argument("--warehouse", required=True, help="the warehouse folder")
     run.add_argument("--reference", help="reference folder (default: $SOEPEL_REFERENCE_DIR, else the shipped one)")
-    run.add_argument("--reference-date", help="YYYY-MM-DD; default: the latest delivery date in the landing zone")
+    run.add_argument("--reference-date", help="YYYY-MM-DD; default: the latest delivery date loaded so far")
+    run.add_argument("--force", action="store_true",
+                     help="rebuild core tables and marts even when nothing they depend on changed")
     run.set_defaults(func=_run)
 
     sql = sub.add_parser("sql", help="run a query against the warehouse catalog and print the result")
@@ -153,16 +155,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (PseudonymKeyError, ReferenceError, WarehouseBusy, FileNotFoundError, ValueError) as exc:
-        print(f"soepel-etl: {scrub(str(exc))}", file=sys.stderr)
+        print(f"soepel-etl {args.command}: {scrub(str(exc))}", file=sys.stderr)
         return 2
-    except Exception as exc:  # the run failed; the message is scrubbed, the warehouse is as it was
+    except Exception as exc:  # the command failed; the message is scrubbed, the warehouse is as it was
         if args.debug:
             raise
-        message = scrub(str(exc).splitlines()[0] if str(exc) else "")
+        # the whole message: a quality failure lists every check and file on lines of its own
+        message = scrub(str(exc))
         if isinstance(exc, OSError) and exc.errno in _DISK_ERRORS or any(p in message for p in _DISK_PHRASES):
             message = f"could not write to disk: {message}"
         state = getattr(exc, "warehouse_state", None)
-        print(f"soepel-etl: run failed ({type(exc).__name__}): {message}" + (f"; {state}" if state else ""),
+        print(f"soepel-etl: {args.command} failed ({type(exc).__name__}): {message}" + (f"; {state}" if state else ""),
               file=sys.stderr)
         return 1
 

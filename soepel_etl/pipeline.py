@@ -11,8 +11,10 @@ import datetime as dt
 import logging
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from .extracts.ingest import IngestResult, discover, ingest_landing, latest_delivery_date
+from .extracts.filenames import BadName, parse_delivery_name
+from .extracts.ingest import IngestResult, discover, ingest_landing
 from .models.build import BuildResult, build
 from . import quality
 from .privacy import scrub
@@ -50,6 +52,7 @@ class RunSummary:
     data_docs: object = None          # Path of the quality Data Docs when this run validated anything
     quality: tuple | None = None      # (suite validations, with failures, warnings)
     final_changes: list[dict] = field(default_factory=list)   # final figures this build changed
+    late_consent: object = None       # extracts.late_consent.LateConsent of this run's ingest
 
     def files(self, outcome: str) -> int:
         return sum(1 for r in self.records if r.outcome == outcome)
@@ -68,6 +71,11 @@ class RunSummary:
         for r in self.records:
             if r.outcome == "rejected":
                 out.append(f"  rejected {r.file_name}: {r.reason}")
+        late = self.late_consent
+        if late is not None and (late.revisions or late.not_reread):
+            out.append(f"late consent: {late.rows} row(s) excluded earlier loaded from {len(late.revisions)} "
+                       f"earlier file(s)")
+            out += [f"  not re-read: {line}" for line in late.not_reread]
         if self.build_skipped:
             out.append("build: nothing changed since the last build; core and marts left as they are")
         elif self.build:
@@ -92,20 +100,46 @@ class RunSummary:
         return out
 
 
-def resolve_reference_date(settings: Settings) -> dt.date | None:
-    return settings.reference_date or latest_delivery_date(settings.landing)
+def latest_loaded_delivery(warehouse, pending: list[LoadRecord] = ()) -> dt.date | None:
+    """The latest delivery date of the files loaded so far (``_meta/loads`` and this run's loads)."""
+    dates = [r["delivery_date"] for r in read_loads(warehouse).to_pylist() if r["outcome"] == "loaded"]
+    dates += [r.delivery_date for r in pending if r.outcome == "loaded"]
+    dates = [d for d in dates if d is not None]
+    return max(dates) if dates else None
 
 
-def ingest(settings: Settings, tx: Transaction, reference_date: dt.date | None,
-           only: list[str] | None = None) -> IngestResult:
+def resolve_reference_date(settings: Settings, pending: list[LoadRecord] = ()) -> dt.date | None:
+    """``--reference-date`` when given, else the latest delivery date loaded so far (warehouse.md).
+    Never the landing zone and never today's date: the same loads give the same numbers."""
+    return settings.reference_date or latest_loaded_delivery(settings.warehouse, pending)
+
+
+def batch_reference_date(settings: Settings, files: list[str]) -> dt.date | None:
+    """The reference date a scheduled ingest hands every batch of one DAG run: what a single run over
+    the same files would use (the loads so far and the new files' delivery dates)."""
+    if settings.reference_date:
+        return settings.reference_date
+    dates = [latest_loaded_delivery(settings.warehouse)]
+    for rel in files:
+        try:
+            dates.append(parse_delivery_name(Path(rel), Path(rel).parent.as_posix()).delivery_date)
+        except BadName:
+            pass
+    dates = [d for d in dates if d is not None]
+    return max(dates) if dates else None
+
+
+def ingest(settings: Settings, tx: Transaction, only: list[str] | None = None) -> IngestResult:
+    if not settings.landing.is_dir():
+        raise FileNotFoundError(f"landing zone {settings.landing} does not exist")
     result = ingest_landing(settings.landing, tx, settings.key, settings.reference,
-                            reference_date or dt.date.today(), only=only)
-    broken = [r.file_name for r in result.records if not r.invariant_holds()]
+                            lambda pending: resolve_reference_date(settings, pending), only=only)
+    broken = [r.file_name for r in result.records + result.late.revisions if not r.invariant_holds()]
     if broken:
         raise LoadInvariantBroken(f"row counts do not add up for: {', '.join(broken)}")
-    quality.check_ingest(tx, result.records)   # critical → raises, the run rolls back
-    if result.records:
-        write_part(result.records, tx.add_file(f"{LOADS}/{tx.run_id}.parquet"))
+    if result.records or result.late.revisions:
+        # a revised file's new row version goes into this run's part (see warehouse/loads.py)
+        write_part(result.records + result.late.revisions, tx.add_file(f"{LOADS}/{tx.run_id}.parquet"))
         for r in result.records:
             if r.outcome == "rejected":
                 tx.add_file(f"rejected/{r.load_id}.txt").write_text(
@@ -113,13 +147,23 @@ def ingest(settings: Settings, tx: Transaction, reference_date: dt.date | None,
     return result
 
 
-def build_stage(settings: Settings, tx: Transaction, reference_date: dt.date, force: bool = False,
+def build_stage(settings: Settings, tx: Transaction, force: bool = False,
                 summary: RunSummary | None = None) -> BuildResult | None:
     """Rebuild core and marts from staging, unless nothing they depend on changed (then None).
+
+    The reference date is ``--reference-date`` or the latest delivery date loaded so far (this run's
+    loads included); it is stored with the build in ``_meta/builds``. Nothing loaded yet and no date
+    given: nothing to build (None).
 
     Final figures the new build changes (see :mod:`soepel_etl.warehouse.changes`) are logged one by
     one, written to ``_meta/changes/<run_id>.parquet`` and put on ``summary``.
     """
+    reference_date = resolve_reference_date(settings, tx.pending_loads)
+    if summary is not None:
+        summary.reference_date = reference_date
+    if reference_date is None:
+        log.info("build: nothing loaded yet and no reference date given; nothing to build")
+        return None
     fingerprint = build_fingerprint(tx, settings.reference, reference_date)
     if not force and fingerprint == last_fingerprint(tx.root) and (tx.root / "marts").exists():
         return None
@@ -142,32 +186,31 @@ def build_stage(settings: Settings, tx: Transaction, reference_date: dt.date, fo
 
 
 def _transaction(settings: Settings, work, wait_seconds: float = 0) -> RunSummary:
-    """Run ``work(tx, reference_date) -> RunSummary`` in one all-or-nothing transaction with its log."""
-    if not settings.landing.is_dir():
-        raise FileNotFoundError(f"landing zone {settings.landing} does not exist")
-    reference_date = resolve_reference_date(settings)
+    """Run ``work(tx) -> RunSummary`` in one all-or-nothing transaction with its log."""
     umask = os.umask(RUN_UMASK)
     try:
-        return _in_transaction(settings, work, reference_date, wait_seconds)
+        return _in_transaction(settings, work, wait_seconds)
     finally:
         os.umask(umask)
 
 
-def _in_transaction(settings: Settings, work, reference_date: dt.date | None, wait_seconds: float) -> RunSummary:
+def _in_transaction(settings: Settings, work, wait_seconds: float) -> RunSummary:
     tx = Transaction.begin(settings.warehouse, wait_seconds=wait_seconds)
     log_handler = _run_log(tx)
     try:
         if tx.recovered:
             log.warning("run %s: finished the commit of an earlier run that was interrupted", tx.run_id)
         log.info("run %s: landing %s, warehouse %s, reference %s, reference date %s", tx.run_id,
-                 settings.landing, settings.warehouse, settings.reference, reference_date)
-        summary = work(tx, reference_date)
+                 settings.landing, settings.warehouse, settings.reference,
+                 settings.reference_date or "latest delivery loaded")
+        summary = work(tx)
         summary.data_docs = quality.publish(tx)
         summary.quality = quality.session(tx).counts() if summary.data_docs else None
         for line in summary.lines():
             log.info("%s", line)
         log_handler.flush()
-        changed = bool(summary.records) or summary.build is not None
+        late = summary.late_consent
+        changed = bool(summary.records) or summary.build is not None or bool(late and late.revisions)
         if not changed:
             # nothing new arrived: the warehouse stays byte for byte as it was, log included
             logging.getLogger("soepel_etl").removeHandler(log_handler)
@@ -192,13 +235,15 @@ def _in_transaction(settings: Settings, work, reference_date: dt.date | None, wa
         log_handler.close()
 
 
-def run(settings: Settings, wait_seconds: float = 0) -> RunSummary:
-    """Load every new file in the landing zone, then rebuild; commit only when everything succeeded."""
-    def work(tx: Transaction, reference_date):
-        result = ingest(settings, tx, reference_date)
+def run(settings: Settings, wait_seconds: float = 0, force: bool = False) -> RunSummary:
+    """Load every new file in the landing zone, then rebuild; commit only when everything succeeded.
+    ``force`` rebuilds even when nothing the build depends on changed."""
+    def work(tx: Transaction):
+        result = ingest(settings, tx)
         tx.pending_loads = result.records
-        summary = RunSummary(tx.run_id, reference_date, result.records, result.skipped)
-        summary.build = build_stage(settings, tx, reference_date or dt.date.today(), summary=summary)
+        summary = RunSummary(tx.run_id, result.reference_date, result.records, result.skipped,
+                             late_consent=result.late)
+        summary.build = build_stage(settings, tx, force=force, summary=summary)
         summary.build_skipped = summary.build is None
         return summary
 
@@ -214,18 +259,20 @@ def new_files(settings: Settings) -> list[str]:
 
 def ingest_files(settings: Settings, files: list[str] | None = None, wait_seconds: float = 0) -> RunSummary:
     """Load only ``files`` (relative to the landing zone; all new ones when None), without building."""
-    def work(tx: Transaction, reference_date):
-        result = ingest(settings, tx, reference_date, only=files)
-        return RunSummary(tx.run_id, reference_date, result.records, result.skipped)
+    def work(tx: Transaction):
+        result = ingest(settings, tx, only=files)
+        return RunSummary(tx.run_id, result.reference_date, result.records, result.skipped,
+                          late_consent=result.late)
 
     return _transaction(settings, work, wait_seconds)
 
 
 def build_only(settings: Settings, force: bool = False, wait_seconds: float = 0) -> RunSummary:
-    """Rebuild core tables and marts from what is staged (skipped when nothing changed, unless forced)."""
-    def work(tx: Transaction, reference_date):
-        summary = RunSummary(tx.run_id, reference_date)
-        summary.build = build_stage(settings, tx, reference_date or dt.date.today(), force=force, summary=summary)
+    """Rebuild core tables and marts from what is staged (skipped when nothing changed, unless forced).
+    Never reads the landing zone: it may be empty or archived."""
+    def work(tx: Transaction):
+        summary = RunSummary(tx.run_id, None)
+        summary.build = build_stage(settings, tx, force=force, summary=summary)
         summary.build_skipped = summary.build is None
         return summary
 

@@ -35,7 +35,7 @@ class Settings:
     warehouse: Path
     reference: Path
     key: PseudonymKey
-    reference_date: dt.date | None = None   # None: the latest delivery date in the landing zone
+    reference_date: dt.date | None = None   # None: the latest delivery date loaded so far (_meta/loads)
     person_months_per_range: int = PERSON_MONTHS_PER_RANGE
 
     @classmethod
@@ -44,7 +44,10 @@ class Settings:
                 person_months_per_range: int | None = None) -> "Settings":
         environ = os.environ if environ is None else environ
         if isinstance(reference_date, str):
-            reference_date = dt.date.fromisoformat(reference_date)
+            try:
+                reference_date = dt.date.fromisoformat(reference_date)
+            except ValueError as exc:
+                raise ValueError(f"reference date {reference_date!r} is not a date YYYY-MM-DD ({exc})") from None
         return cls(
             landing=absolute(landing or environ.get(LANDING_ENV_VAR) or "landing"),
             warehouse=absolute(warehouse or environ.get(WAREHOUSE_ENV_VAR) or "warehouse"),

@@ -48,10 +48,28 @@ def _date(text: str) -> dt.date | None:
     return None
 
 
+def _identifier_in_name(digits: str) -> bool:
+    """A digit run in a file name that is (or could be) a BSN or onderwijsnummer: nine digits, or
+    eight that pass the BSN eleven-test and are not a calendar date (a delivery date)."""
+    from stdnum.nl import bsn
+
+    if len(digits) == 9:
+        return True
+    try:
+        dt.datetime.strptime(digits, "%Y%m%d")
+        return False
+    except ValueError:
+        return bsn.is_valid("0" + digits)
+
+
 def secrets_of_landing(landing: Path, key: str) -> Secrets:
-    """Every identifier and birth date in the delivered files (CSV in any encoding, xlsx)."""
+    """Every identifier and birth date in the delivered files (CSV in any encoding, xlsx), and every
+    identifier in their names (``leerlingen_123456782.csv``)."""
     found = Secrets(key=key)
     for path in landing.rglob("*"):
+        for m in _DIGITS.finditer(path.name):
+            if _identifier_in_name(m.group()):
+                found.add_identifier(m.group())
         if not path.is_file():
             continue
         for row in _rows(path):
@@ -125,7 +143,10 @@ def _text_findings(text: str, secrets: Secrets, where: str) -> list[str]:
 def scan_tree(root: Path, secrets: Secrets) -> list[str]:
     """Findings (empty = clean) for every file below ``root``."""
     findings: list[str] = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in sorted(root.rglob("*")):
+        findings += _text_findings(path.relative_to(root).as_posix(), secrets, f"{path}: its name")
+        if not path.is_file():
+            continue
         if path.suffix == ".parquet":
             table = pq.read_table(path)
             for column in table.column_names:

@@ -39,14 +39,14 @@ def _where(task_id: str, params: Any) -> str:
 
 
 def task_failed(context: dict) -> None:
-    """``on_failure_callback`` of every task: one line naming what failed and where to look."""
+    """``on_failure_callback`` of every task: what failed (the whole scrubbed cause) and where to look."""
     from soepel_etl.privacy import scrub
 
     ti = context.get("ti") or context.get("task_instance")
     task_id = getattr(ti, "task_id", "?")
     map_index = getattr(ti, "map_index", -1)
     exc = context.get("exception")
-    error = f"{type(exc).__name__}: {scrub(str(exc).splitlines()[0]) if str(exc) else ''}" if exc else "unknown error"
+    error = f"{type(exc).__name__}: {scrub(str(exc))}" if exc else "unknown error"
     mapped = f" [map index {map_index}]" if map_index is not None and map_index >= 0 else ""
     log.error(
         "SOEPEL FAILURE: DAG %s, task %s%s, run %s, try %s failed: %s. Look at: %s; the task log%s; "

@@ -70,13 +70,13 @@ def stage(what: str, warehouse: Path | str | None = None) -> Iterator[None]:
 
         if _is_transient(exc):
             raise
-        first = scrub(str(exc).splitlines()[0]) if str(exc) else ""
+        message = scrub(str(exc))
         kind = "configuration error" if _configuration(exc) else "data error"
         where = f"the warehouse {warehouse} is unchanged (the run rolled back); " if warehouse else ""
         # the original message may quote delivered values: log where it happened (frames only), not what
         log.error("%s raised %s at:\n%s", what, type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
         raise AirflowFailException(
-            f"{what} failed on a {kind}, not retried: {type(exc).__name__}: {first}. "
+            f"{what} failed on a {kind}, not retried: {type(exc).__name__}: {message}\n"
             f"{where}see this task's log and docs/airflow.md ('When a run fails')"
         ) from None
 

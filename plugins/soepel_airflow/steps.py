@@ -43,7 +43,7 @@ def find_batches(params: Mapping[str, Any]) -> dict[str, Any]:
     settings = resolve_settings(params)
     with stage("finding new files", settings.warehouse):
         files = pipeline.new_files(settings)
-        reference_date = pipeline.resolve_reference_date(settings)
+        reference_date = pipeline.batch_reference_date(settings, files)
         groups: dict[str, dict] = {}
         for rel in files:                      # new_files is in load order; dicts keep it
             sha = sha256_of(settings.landing / rel)
@@ -58,7 +58,9 @@ def find_batches(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def batch_label(batch: Mapping[str, Any]) -> str:
-    return ", ".join(batch["files"])
+    from soepel_etl.privacy import mask_identifiers
+
+    return mask_identifiers(", ".join(batch["files"]))
 
 
 def ingest_batch(params: Mapping[str, Any], batch: Mapping[str, Any], reference_date: str | None) -> list[dict]:
@@ -72,7 +74,9 @@ def ingest_batch(params: Mapping[str, Any], batch: Mapping[str, Any], reference_
         for line in summary.lines():
             log.info("%s", line)
         # read back from the manifest, so that a retry after a committed try reports the same outcome
-        names = {Path(f).name for f in batch["files"]}
+        from soepel_etl.privacy import mask_identifiers
+
+        names = {mask_identifiers(Path(f).name) for f in batch["files"]}
         rows = [r for r in read_loads(settings.warehouse).to_pylist()
                 if r["sha256"] == batch["sha256"] and r["file_name"] in names]
     return [{"file_name": r["file_name"], "source": r["source"], "outcome": r["outcome"], "reason": r["reason"],

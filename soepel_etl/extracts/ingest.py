@@ -11,20 +11,23 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
 from ..identity.pseudonyms import PseudonymKey
 from ..models.current import current_sql, valid_consent_sql
 from .. import quality
-from ..privacy import scrub
+from ..privacy import mask_identifiers, scrub
 from ..reference import reference_sql
 from ..warehouse.loads import LoadRecord, read_loads
 from ..warehouse.transaction import Transaction
 from .contracts import SOURCES, Source
 from .filenames import BadName, DeliveryName, parse_delivery_name
+from .late_consent import LateConsent, load_late_consent
 from .reader import Unreadable, read_delivery
 from .rows import checked_sql
 from .staging import quarantine_select, staging_from, staging_query, staging_select
@@ -42,18 +45,22 @@ class Delivery:
 
     @property
     def file_name(self) -> str:
-        return self.path.name
+        """The name as the warehouse, logs and reports know it: a name can carry an identifier
+        (``leerlingen_123456782.csv``), masked like one; a valid delivery name is unchanged."""
+        return mask_identifiers(self.path.name)
 
     @property
     def load_id(self) -> str:
-        stem = self.path.stem if self.name else "".join(ch if ch.isalnum() else "_" for ch in self.path.name)
-        return f"{stem}-{self.sha256[:12]}"
+        stem = self.path.stem if self.name else "".join(ch if ch.isalnum() else "_" for ch in self.file_name)
+        return f"{mask_identifiers(stem)}-{self.sha256[:12]}"
 
 
 @dataclass
 class IngestResult:
     records: list[LoadRecord] = field(default_factory=list)
     skipped: int = 0   # files seen in an earlier run
+    reference_date: dt.date | None = None   # the date consent was judged at
+    late: LateConsent = field(default_factory=LateConsent)   # rows of earlier files late consent loaded
 
 
 def sha256_of(path: Path) -> str:
@@ -84,17 +91,6 @@ def discover(landing: Path, only: set[str] | None = None) -> list[Delivery]:
     good = sorted((d for d in deliveries if d.name), key=lambda d: d.name.sort_key)
     bad = [d for d in deliveries if not d.name]
     return good + bad
-
-
-def latest_delivery_date(landing: Path) -> dt.date | None:
-    dates = []
-    for path in Path(landing).rglob("*"):
-        if path.is_file():
-            try:
-                dates.append(parse_delivery_name(path, path.parent.name).delivery_date)
-            except BadName:
-                pass
-    return max(dates) if dates else None
 
 
 def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
@@ -129,8 +125,9 @@ def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: 
     record = LoadRecord(load_id=d.load_id, file_name=d.file_name, source=source.name, sender=d.name.sender,
                         delivery_date=d.name.delivery_date, sha256=d.sha256, outcome="loaded",
                         loaded_at=loaded_at, run_id=tx.run_id)
-    workdir = tx.path_for(f"work/{d.load_id}")
-    workdir.mkdir(parents=True, exist_ok=True)
+    # transcoded copies and DuckDB's spill files hold raw identifiers: never inside the warehouse
+    workdir = tx.scratch / d.load_id
+    workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
     con = _connect(workdir)
     try:
         read = read_delivery(con, d.path, d.name.extension, workdir)
@@ -198,6 +195,7 @@ def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: 
         tx.discard(f"quarantine/{source.name}/{d.load_id}.parquet")
     finally:
         con.close()
+        shutil.rmtree(workdir, ignore_errors=True)
     return record
 
 
@@ -238,8 +236,12 @@ def exclude_without_consent(records: list[LoadRecord], tx: Transaction, referenc
 
 
 def ingest_landing(landing: Path, tx: Transaction, key: PseudonymKey, reference_dir: Path,
-                   reference_date: dt.date, only: list[str] | None = None) -> IngestResult:
-    """Ingest every new file (or only those in ``only``, paths relative to the landing zone)."""
+                   reference_date: dt.date | Callable[[list[LoadRecord]], dt.date | None],
+                   only: list[str] | None = None) -> IngestResult:
+    """Ingest every new file (or only those in ``only``, paths relative to the landing zone).
+
+    ``reference_date(records)`` gives the date consent is judged at, from this run's load records
+    (the default is the latest delivery date loaded so far, these files included)."""
     result = IngestResult()
     previous = read_loads(tx.root).to_pylist()
     seen = {(r["file_name"], r["sha256"]) for r in previous}
@@ -264,7 +266,24 @@ def ingest_landing(landing: Path, tx: Transaction, key: PseudonymKey, reference_
             rec = ingest_file(d, tx, key, reference_dir, loaded_at)
             if rec.outcome == "loaded":
                 loaded_shas.add(d.sha256)
-        log.info("%s: %s%s", rec.file_name, rec.outcome, f" ({rec.reason})" if rec.reason else "")
         result.records.append(rec)
-    exclude_without_consent(result.records, tx, reference_date)
+    for name, reason in quality.check_ingest(tx, result.records).items():
+        for rec in result.records:
+            if rec.file_name == name and rec.outcome == "loaded":
+                reject_loaded(rec, tx, reason)
+    for rec in result.records:
+        log.info("%s: %s%s", rec.file_name, rec.outcome, f" ({rec.reason})" if rec.reason else "")
+    result.reference_date = reference_date(result.records) if callable(reference_date) else reference_date
+    exclude_without_consent(result.records, tx, result.reference_date)
+    result.late = load_late_consent(landing, tx, key, result.records, result.reference_date, sha256_of)
     return result
+
+
+def reject_loaded(record: LoadRecord, tx: Transaction, reason: str) -> None:
+    """A file read and staged in this run turns out bad as a whole: nothing of it stays."""
+    if record.source:
+        tx.discard(f"staging/{record.source}/{record.load_id}.parquet")
+        tx.discard(f"quarantine/{record.source}/{record.load_id}.parquet")
+    record.outcome, record.reason = "rejected", scrub(reason)
+    record.rows_loaded = record.rows_quarantined = record.rows_duplicate = record.rows_excluded = 0
+    record.staged_relpath = record.quarantine_reasons = record.unknown_codes = None

@@ -110,7 +110,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, table: s
     _check_header(columns)
     source = path
     if encoding == "cp1252":  # DuckDB reads UTF-8; Windows-1252 is transcoded once, streaming
-        source = _transcode(path, encoding, workdir / (path.name + ".utf8"))
+        source = _transcode(path, encoding, workdir / "delivery.utf8")   # the name may hold an identifier
     spec = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in columns) + "}"
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     try:

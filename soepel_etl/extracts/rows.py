@@ -53,7 +53,9 @@ def parsed_sql(column: Column, v: str) -> str:
             f"(CASE WHEN regexp_full_match({v}, '-?[0-9]{{1,15}}([.,][0-9]{{1,15}})?') "
             f"THEN CAST(replace({v}, ',', '.') AS DOUBLE) END)"
         )
-    if column.kind == "code":
+    if column.kind in ("code", "pattern"):
+        # codes and patterned codes (BRIN, municipality, postcode) are case-insensitive: 25pz is 25PZ,
+        # so two rows differing only in that case are duplicates and one record key (not a conflict)
         return f"{column.case}({v})"
     return v
 

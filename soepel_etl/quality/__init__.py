@@ -4,7 +4,8 @@ Hooks the pipeline calls (each a no-op when nothing is validated):
 
 * ``record_raw`` / ``record_staged`` — in ``ingest_file``: reduce the file in DuckDB (cheap) and keep
   the one-row profile; ``check_ingest`` — after the ingest stage: validate all profiles of the run
-  with one GX validation per suite (a critical failure raises :class:`QualityFailure`);
+  with one GX validation per suite; a file that fails a critical expectation is rejected by ingest,
+  the others load (only a failure no file caused raises :class:`QualityFailure`);
 * ``check_build`` — at the end of ``build``: validate core tables and marts before commit;
 * ``publish`` — before commit: Data Docs + this run's results under ``_meta/quality/``.
 
@@ -51,10 +52,16 @@ def record_staged(tx: Transaction, con, source: str, path: Path, file_name: str)
     session(tx).staged.setdefault(source, []).append(staged_profile(con, SOURCES[source], str(path), file_name))
 
 
-def check_ingest(tx: Transaction, records) -> None:
+def check_ingest(tx: Transaction, records) -> dict[str, str]:
+    """Validate the run's loaded files; return ``{file name: reason}`` for each file that failed a
+    critical expectation on its own contents (the caller rejects it; the other files load)."""
     q = getattr(tx, "_quality", None)
-    if q is not None:
-        q.check_ingest({r.file_name for r in records if r.outcome == "loaded"})
+    if q is None:
+        return {}
+    failures = q.check_ingest({r.file_name for r in records if r.outcome == "loaded"})
+    return {name: "failed critical quality check(s): " + "; ".join(
+                f"{f.suite}: {f.expectation} — {f.why}" for f in found)
+            for name, found in failures.items()}
 
 
 def check_build(tx: Transaction, frames: dict) -> None:

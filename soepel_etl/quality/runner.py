@@ -40,6 +40,7 @@ class Failure:
     severity: str          # critical | warning | waived
     batches: list[str]     # the files or tables whose rows failed
     unexpected: int | None
+    per_batch: bool = True  # False: a rule about the reduction as a whole (its shape), no batch to blame
 
     def line(self) -> str:
         where = ", ".join(self.batches) or "-"
@@ -148,13 +149,14 @@ class QualityRun:
             batches = sorted({str(v) for item in res.get("unexpected_index_list") or []
                               for v in (item.get(BATCH_COLUMN) if isinstance(item, dict) else [])
                               for v in (v if isinstance(v, list) else [v])})
+            per_batch = bool(batches)
             if not batches and not res.get("unexpected_index_list"):
                 batches = sorted(set(frame[BATCH_COLUMN].astype(str))) if BATCH_COLUMN in frame else []
             severity = severity_of(config.get("meta"))
             if severity == CRITICAL and batches and set(batches) <= self.waived:
                 severity = "waived"
             run.failures.append(Failure(suite_name, _describe(config), config.get("meta", {}).get("why", ""),
-                                        severity, batches, res.get("unexpected_count")))
+                                        severity, batches, res.get("unexpected_count"), per_batch))
         self.runs.append(run)
         self.gx_seconds += run.seconds
         for f in run.failures:
@@ -181,7 +183,10 @@ class QualityRun:
             raise QualityFailure(f"{stage}: critical expectation(s) failed, the run stops and the warehouse "
                                  "stays as it was:\n  " + "\n  ".join(f.line() for f in failed))
 
-    def check_ingest(self, loaded_files: set[str]) -> None:
+    def check_ingest(self, loaded_files: set[str]) -> dict[str, list[Failure]]:
+        """Validate this run's file profiles; return the critical failures per file (those files are
+        rejected, the others load). Raises only for a failure no single file caused (the reduction's
+        shape: a bug), because then no file can be trusted."""
         frames = {}
         for prefix, store in (("raw", self.raw), ("staged", self.staged)):
             for source, rows in sorted(store.items()):
@@ -190,7 +195,20 @@ class QualityRun:
                     frames[f"{prefix}_{source}"] = pd.DataFrame(rows)
         self.raw.clear()
         self.staged.clear()
-        self.check("ingest", frames)
+        per_file: dict[str, list[Failure]] = {}
+        whole = []
+        for suite, frame in frames.items():
+            for f in self.validate("ingest", suite, frame).failures:
+                if f.severity != CRITICAL:
+                    continue
+                if not f.per_batch:
+                    whole.append(f)
+                for batch in f.batches:
+                    per_file.setdefault(batch, []).append(f)
+        if whole:
+            raise QualityFailure("ingest: critical expectation(s) about the checks themselves failed, the run "
+                                 "stops and the warehouse stays as it was:\n  " + "\n  ".join(f.line() for f in whole))
+        return per_file
 
     # -- output ----------------------------------------------------------------------------------
     def publish(self) -> Path | None:

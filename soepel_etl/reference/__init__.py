@@ -39,7 +39,12 @@ def check_reference_dir(folder: Path) -> None:
         path = folder / f"{name}.csv"
         if not path.is_file():
             raise ReferenceError(f"reference folder {folder} has no {name}.csv")
-        header = path.read_text(encoding="utf-8-sig").splitlines()[0]
+        try:
+            # the whole file, not only the header: DuckDB reads it as UTF-8 later, deep in a build
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ReferenceError(f"{path} is not UTF-8 (byte {exc.start}: {exc.reason}); save it as UTF-8") from None
+        header = text.splitlines()[0] if text.strip() else ""
         found = [c.strip().lower() for c in header.split(";")]
         missing = [c for c in columns if c not in found]
         if missing:

@@ -1,8 +1,11 @@
 """``_meta/builds``: one row per build of core and marts, with what it was built from.
 
-The fingerprint covers everything a build reads — the staged files, the reference folder's bytes,
-the reference date and the code version — so a run that finds the same fingerprint skips the build
-and leaves the warehouse byte for byte as it was.
+The fingerprint covers everything a build reads or follows — the staged files, the reference
+folder's bytes, the reference date, the package version and the bytes of the build's code (every
+model SQL file and rule module in ``soepel_etl/models/``, and the quality suites and reductions that
+judge the build) — so a run that finds the same fingerprint skips the build and leaves the warehouse
+byte for byte as it was, and installing a fixed version rebuilds the marts on the next run even when
+no data changed.
 """
 
 from __future__ import annotations
@@ -21,11 +24,23 @@ from ..reference import FILES as REFERENCE_FILES
 from .transaction import Transaction
 
 BUILDS = "_meta/builds"
+PACKAGE = Path(__file__).resolve().parents[1]
+# the code a build's result depends on, relative to the package (a change in any of them rebuilds)
+BUILD_CODE = ("models/**/*.sql", "models/**/*.py", "quality/suites.py", "quality/reductions.py")
+
+
+def code_digest(package: Path | None = None) -> str:
+    package = package or PACKAGE
+    digest = hashlib.sha256()
+    files = sorted({p for pattern in BUILD_CODE for p in Path(package).glob(pattern) if p.is_file()})
+    for path in files:
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def build_fingerprint(tx: Transaction, reference_dir: Path, reference_date: dt.date) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{__version__}|{reference_date.isoformat()}|".encode())
+    digest.update(f"{__version__}|{code_digest()}|{reference_date.isoformat()}|".encode())
     # one sorted list over committed and this run's staged files: the same set of files gives the same
     # fingerprint whichever run staged them (else a run after a two-run history would rebuild for nothing)
     staged = sorted([p.relative_to(tx.root).as_posix() for p in (tx.root / "staging").rglob("*.parquet")]

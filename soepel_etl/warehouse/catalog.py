@@ -17,6 +17,7 @@ import duckdb
 from ..extracts.contracts import SOURCES
 from ..extracts.staging import staging_ddl
 from .marker import check
+from .loads import CURRENT_SQL, history_sql
 from .transaction import FILE_MODE
 
 CATALOG = "catalog.duckdb"
@@ -53,8 +54,8 @@ def write_catalog(root: Path) -> Path:
                                 f"read_parquet({_lit(table / '**' / '*.parquet')}, hive_partitioning=true)")
         loads = root / "_meta" / "loads"
         if any(loads.glob("*.parquet")):
-            con.execute(f"CREATE VIEW meta.loads AS SELECT * FROM read_parquet({_lit(loads / '*.parquet')}, "
-                        "union_by_name=true)")
+            con.execute(f"CREATE VIEW meta.loads_history AS {history_sql(loads)}")
+            con.execute(f"CREATE VIEW meta.loads AS SELECT * FROM meta.loads_history {CURRENT_SQL}")
         builds = root / "_meta" / "builds"
         if any(builds.glob("*.parquet")):
             con.execute(f"CREATE VIEW meta.builds AS SELECT * FROM read_parquet({_lit(builds / '*.parquet')}, "

@@ -2,6 +2,11 @@
 
 The invariant, for every ``loaded`` file: rows_read = rows_loaded + rows_quarantined +
 rows_duplicate + rows_excluded. Each run appends one Parquet part; the manifest is the union.
+
+A file's row is never rewritten: when a later run changes its counts (late consent brings in rows
+excluded before, see ``extracts/late_consent.py``) that run appends a new *version* of the row (same
+``load_id``, ``version`` + 1, its own ``run_id``). ``read_loads`` gives the latest version of every
+file; ``read_load_history`` every version.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ SCHEMA = pa.schema([
     ("unknown_codes", pa.string()),
     ("quarantine_reasons", pa.string()),   # JSON object: reason -> rows (a row counts once per reason)
     ("run_id", pa.string()),
+    ("version", pa.int64()),                # 1 when loaded; +1 for each later revision of the counts
 ])
 
 
@@ -63,6 +69,7 @@ class LoadRecord:
     unknown_codes: str | None = None
     quarantine_reasons: str | None = None
     run_id: str | None = None
+    version: int = 1
     # in-memory only: where this run staged the file's good rows
     staged_relpath: str | None = field(default=None, repr=False)
 
@@ -77,10 +84,35 @@ def write_part(records: list[LoadRecord], path: Path) -> None:
     pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), path)
 
 
-def read_loads(warehouse: Path) -> pa.Table:
+def history_sql(folder: Path) -> str:
+    """Every version of every row; parts written before versions existed are version 1."""
+    scan = f"read_parquet('{str(folder).replace(chr(39), chr(39) * 2)}/*.parquet', union_by_name=true)"
+    names = [r[0] for r in duckdb.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
+    if "version" in names:
+        return f"SELECT * REPLACE (coalesce(version, 1) AS version) FROM {scan}"
+    return f"SELECT *, CAST(1 AS BIGINT) AS version FROM {scan}"
+
+
+def _parts(warehouse: Path) -> str | None:
     folder = Path(warehouse) / LOADS
     if not folder.exists() or not any(folder.glob("*.parquet")):
+        return None
+    return history_sql(folder)
+
+
+CURRENT_SQL = "QUALIFY row_number() OVER (PARTITION BY load_id ORDER BY version DESC) = 1"
+
+
+def read_loads(warehouse: Path) -> pa.Table:
+    """The latest version of every file's row."""
+    parts = _parts(warehouse)
+    if parts is None:
         return SCHEMA.empty_table()
-    return duckdb.sql(
-        f"SELECT * FROM read_parquet('{folder}/*.parquet', union_by_name=true) ORDER BY loaded_at, load_id"
-    ).to_arrow_table()
+    return duckdb.sql(f"SELECT * FROM ({parts}) {CURRENT_SQL} ORDER BY loaded_at, load_id").to_arrow_table()
+
+
+def read_load_history(warehouse: Path) -> pa.Table:
+    parts = _parts(warehouse)
+    if parts is None:
+        return SCHEMA.empty_table()
+    return duckdb.sql(f"SELECT * FROM ({parts}) ORDER BY loaded_at, load_id, version").to_arrow_table()

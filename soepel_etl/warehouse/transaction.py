@@ -10,6 +10,10 @@ see either the previous state or the new one, never a mix that lasts. A commit t
 Partial writes of small files (``.<name>.<uuid>.tmp`` beside the journal or the catalog) are swept
 by the next run.
 
+Delivered content that still holds raw identifiers (transcoded copies, DuckDB spill files) never
+goes under ``.tmp/``: it lives in the run's private scratch folder outside the warehouse
+(:mod:`.scratch`), removed when the run ends and swept by the next run after a crash.
+
 One run at a time: an exclusive ``flock`` on ``<warehouse>/.lock`` is held for the whole run; a
 second run refuses at once with :class:`WarehouseBusy` rather than waiting in silence.
 """
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Callable
 
 from .marker import claim
+from . import scratch as _scratch
 
 TMP_DIR = ".tmp"
 TRASH_DIR = ".trash"
@@ -95,6 +100,7 @@ class Transaction:
     pending_loads: list = field(default_factory=list)   # this run's load records, before they commit
     recovered: bool = False      # this run rolled forward a commit that an earlier run did not finish
     _committing: bool = False    # the journal is written: from here on the run can only go forward
+    scratch: Path | None = None  # private folder outside the warehouse for data with raw identifiers
 
     # -- lifecycle --------------------------------------------------------------------------
     @classmethod
@@ -107,6 +113,8 @@ class Transaction:
         try:
             tx.recovered = recover(root)
             ensure_dir(tx.tmp)
+            tx.scratch = _scratch.sweep(root) / run_id
+            tx.scratch.mkdir(mode=_scratch.MODE)
         except BaseException:
             tx._release_lock()
             raise
@@ -183,6 +191,7 @@ class Transaction:
         self._finish()
 
     def rollback(self) -> None:
+        self._remove_scratch()
         if self._committing:
             # the journal is on disk and moves may have been applied: undoing is not possible, so
             # leave the journal and this run's files for the next run to roll forward
@@ -190,7 +199,12 @@ class Transaction:
             return
         self._finish()
 
+    def _remove_scratch(self) -> None:
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
     def _finish(self) -> None:
+        self._remove_scratch()
         shutil.rmtree(self.tmp, ignore_errors=True)
         self._release_lock()
 

@@ -118,3 +118,14 @@ def test_reference_date_from_triggering_events_takes_the_latest():
               "soepel_staging_onderwijs": [Event({"reference_date": "2024-03-15"})]}
     assert steps.reference_date_from_events(events) == "2024-03-15"
     assert steps.reference_date_from_events({}) is None and steps.reference_date_from_events(None) is None
+
+
+def test_a_failed_task_shows_the_whole_cause(tmp_path):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    cause = ("ingest: critical expectation(s) failed:\n  [critical] raw_werk: quarantine_rate — "
+             "werk_GM0363_20200315.csv line 12\n  [critical] staged_werk: duplicate_keys — werk_GM0363_20200415.csv")
+    with pytest.raises(AirflowFailException) as info:
+        with errors.stage("ingest", tmp_path):
+            raise RuntimeError(cause)
+    assert cause in str(info.value)          # every line, the delivery dates in the names unmasked

@@ -11,7 +11,7 @@ from soepel_etl.models import build as build_module
 from soepel_etl.quality import QualityFailure
 from soepel_etl.quality.project import SUITES, shipped_project, suite_texts
 from soepel_etl.quality.suites import all_suites, suite_json
-from tests.conftest import (ONDERWIJS_HEADER, TEST_KEY_TEXT, onderwijs_row, pseudonym, run_pipeline, tree_state,
+from tests.conftest import (ONDERWIJS_HEADER, TEST_KEY_TEXT, load_of, onderwijs_row, pseudonym, run_pipeline, tree_state,
                             write_delivery)
 
 
@@ -95,17 +95,28 @@ def _fails_critically(landing, warehouse, *expected: str) -> str:
     return message
 
 
-def test_mostly_invalid_identifiers_stop_the_run(landing, warehouse):
+def _rejected(landing, warehouse, file_name: str, *expected: str) -> str:
+    """A critical failure on a file's own contents rejects that file; the run completes (extracts.md)."""
+    staged_before = {k: v for k, v in tree_state(warehouse).items() if k.startswith("staging/")}
+    run_pipeline(landing, warehouse)
+    record = load_of(warehouse, file_name)
+    assert record["outcome"] == "rejected", record
+    for text in expected:
+        assert text in record["reason"], record["reason"]
+    assert {k: v for k, v in tree_state(warehouse).items() if k.startswith("staging/")} == staged_before
+    return record["reason"]
+
+
+def test_mostly_invalid_identifiers_reject_the_file(landing, warehouse):
     deliver(landing, "onderwijs_25PZ_20200315.csv", rows(25))
     run_pipeline(landing, warehouse)
     bad = [onderwijs_row(bsn=f"{100000000 + i * 1111:09d}"[:8] + "0", inschrijving_id=f"B{i}") for i in range(25)]
     bad = [r for r in bad if r["bsn"] not in valid_bsns(1000, 10000000)] or bad
     deliver(landing, "onderwijs_25PZ_20200415.csv", bad)
-    _fails_critically(landing, warehouse, "raw_onderwijs", "valid_identifier_rate", "onderwijs_25PZ_20200415.csv",
-                      "[critical]")
+    _rejected(landing, warehouse, "onderwijs_25PZ_20200415.csv", "raw_onderwijs", "valid_identifier_rate")
 
 
-def test_a_raw_bsn_column_left_in_staging_stops_the_run(landing, warehouse, monkeypatch):
+def test_a_raw_bsn_column_left_in_staging_rejects_the_file(landing, warehouse, monkeypatch):
     from soepel_etl.extracts import ingest
 
     deliver(landing, "onderwijs_25PZ_20200315.csv", rows(25))
@@ -113,8 +124,7 @@ def test_a_raw_bsn_column_left_in_staging_stops_the_run(landing, warehouse, monk
     deliver(landing, "onderwijs_25PZ_20200415.csv", rows(25, prefix="G"))
     original = ingest.staging_select
     monkeypatch.setattr(ingest, "staging_select", lambda source: original(source) + ",\n  n_bsn AS bsn")
-    message = _fails_critically(landing, warehouse, "staged_onderwijs", "raw_identifier_columns",
-                                "onderwijs_25PZ_20200415.csv")
+    message = _rejected(landing, warehouse, "onderwijs_25PZ_20200415.csv", "staged_onderwijs", "raw_identifier_columns")
     assert valid_bsns(25)[0] not in message
 
 
