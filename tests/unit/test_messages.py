@@ -36,7 +36,9 @@ def test_invalid_reference_date_is_echoed_as_typed(tmp_path):
 
 
 def test_sql_error_names_the_command_and_keeps_every_line(tmp_path):
-    (tmp_path / "wh").mkdir()
+    from soepel_etl.warehouse.marker import claim
+
+    claim(tmp_path / "wh")          # an empty warehouse: the query itself is what fails
     result = _cli("sql", "--warehouse", str(tmp_path / "wh"), "SELEC 1")
     assert result.returncode == 1
     assert result.stderr.startswith("soepel-etl: sql failed"), result.stderr
