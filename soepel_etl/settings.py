@@ -21,6 +21,12 @@ RANGE_ENV_VAR = "SOEPEL_PERSON_MONTHS_PER_RANGE"
 # 1.5 GB in DuckDB at 16 M). Smaller ranges: less memory, a little more time.
 PERSON_MONTHS_PER_RANGE = 16_000_000
 WAREHOUSE_ENV_VAR = "SOEPEL_WAREHOUSE_DIR"
+# Between builds (docs/quality.md): a cohort losing more than this share of its outflows since the
+# previous build is a warning; any observed person-month turning 'onbekend' is critical.
+OUTFLOW_DROP_ENV_VAR = "SOEPEL_OUTFLOW_DROP_MAX"
+OUTFLOW_DROP_MAX = 0.10
+ONBEKEND_RISE_ENV_VAR = "SOEPEL_ONBEKEND_RISE_MAX"
+ONBEKEND_RISE_MAX = 0.0
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,8 @@ class Settings:
     key: PseudonymKey
     reference_date: dt.date | None = None   # None: the latest delivery date in the landing zone
     person_months_per_range: int = PERSON_MONTHS_PER_RANGE
+    outflow_drop_max: float = OUTFLOW_DROP_MAX
+    onbekend_rise_max: float = ONBEKEND_RISE_MAX
 
     @classmethod
     def resolve(cls, landing=None, warehouse=None, reference=None, reference_date=None,
@@ -47,4 +55,16 @@ class Settings:
             reference_date=reference_date,
             person_months_per_range=int(person_months_per_range or environ.get(RANGE_ENV_VAR)
                                         or PERSON_MONTHS_PER_RANGE),
+            outflow_drop_max=_share(environ, OUTFLOW_DROP_ENV_VAR, OUTFLOW_DROP_MAX),
+            onbekend_rise_max=_share(environ, ONBEKEND_RISE_ENV_VAR, ONBEKEND_RISE_MAX),
         )
+
+
+def _share(environ, name: str, default: float) -> float:
+    text = environ.get(name)
+    if text is None or not text.strip():
+        return default
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a share between 0 and 1, not {text!r}")
+    return value

@@ -92,8 +92,9 @@ class Scenario:
         for delivery, rows in self.extra_onderwijs.items():
             write_delivery(self.landing / "onderwijs" / f"onderwijs_25PZ_{delivery.replace('-', '')}.csv", header, rows)
         anchor_delivery = self._month_end(self.employment_coverage)
-        self.werk.setdefault(anchor_delivery, []).append(
-            dict(bsn=self._anchor, periode=self.employment_coverage, werkgever="ANCHOR", uren="1"))
+        anchor_row = dict(bsn=self._anchor, periode=self.employment_coverage, werkgever="ANCHOR", uren="1")
+        if anchor_row not in self.werk.get(anchor_delivery, []):      # a second run rewrites the same files
+            self.werk.setdefault(anchor_delivery, []).append(anchor_row)
         for delivery, rows in self.werk.items():
             write_delivery(self.landing / "werk" / f"werk_GM0363_{delivery.replace('-', '')}.csv",
                            ["bsn", "periode", "werkgever", "uren"], rows)
