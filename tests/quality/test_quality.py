@@ -64,7 +64,7 @@ def test_clean_run_validates_every_stage_and_writes_data_docs(landing, warehouse
     assert any("quality:" in line and str(docs) in line for line in summary.lines())
     results = last_results(warehouse)
     suites = {s["suite"] for s in results["suites"]}
-    assert {"raw_onderwijs", "staged_onderwijs", "core_person_month", "marts_cohort_outcomes"} <= suites
+    assert {"raw_onderwijs", "staged_onderwijs", "core_person_month", "marts_outflow_outcomes"} <= suites
     assert not [f for f in failures(results) if f["severity"] == "critical"]
     html = docs.read_text(encoding="utf-8")
     assert "raw_onderwijs" in html and "marts_risk_monitor" in html
