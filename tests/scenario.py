@@ -85,7 +85,7 @@ class Scenario:
         nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
         return (nxt - dt.timedelta(days=1)).isoformat()
 
-    def run(self, reference_date: str | None = None):
+    def run(self, reference_date: str | None = None, reference=None):
         edu = self._month_end(self.education_coverage).replace("-", "")
         header = [h for h in ONDERWIJS_HEADER]
         write_delivery(self.landing / "onderwijs" / f"onderwijs_25PZ_{edu}.csv", header, self.enrolments)
@@ -105,7 +105,7 @@ class Scenario:
             write_delivery(self.landing / "deelnemers" / f"deelnemers_AMS_{edu}.csv",
                            ["bsn", "pilot", "deelname", "toestemming", "datum_toestemming", "datum_intrekking"],
                            self.deelnemers)
-        return run_pipeline(self.landing, self.warehouse, reference_date=reference_date)
+        return run_pipeline(self.landing, self.warehouse, reference_date=reference_date, reference=reference)
 
     # -- reading ---------------------------------------------------------------------------
     def table(self, name: str) -> list[dict]:

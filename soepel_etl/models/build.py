@@ -144,6 +144,31 @@ def _reference_views(con, reference_dir: Path) -> None:
         FROM {reference_sql(reference_dir, 'instellingen')} GROUP BY 1""")
 
 
+# the reference folder this build used, stored with it: the report takes region, municipality and
+# pilot names from here, never from whatever folder happens to be configured when it runs
+REFERENCE_TABLES = {
+    "municipalities": ("gemeenten", "gemeente_code", """
+        SELECT upper(trim(gemeente_code)) AS municipality_code, min(trim(gemeente_naam)) AS municipality_name,
+               min(nullif(trim(rmc_regio_code), '')) AS rmc_region_code,
+               min(nullif(trim(rmc_regio_naam), '')) AS rmc_region_name,
+               min(nullif(trim(arbeidsmarktregio), '')) AS labour_market_region"""),
+    "institutions": ("instellingen", "brin", """
+        SELECT upper(trim(brin)) AS brin, min(trim(naam)) AS institution_name,
+               min(nullif(trim(pilot), '')) AS pilot_code"""),
+    "pilots": ("pilots", "pilot", """
+        SELECT upper(trim(pilot)) AS pilot_code, min(trim(naam)) AS pilot_name,
+               min(nullif(trim(doelgroep), '')) AS target_group"""),
+}
+
+
+def _write_reference(con, tx: Transaction, reference_dir: Path, result) -> None:
+    for table, (name, code, select) in REFERENCE_TABLES.items():
+        out = tx.replace_table(f"core/{table}")
+        result.rows[f"core/{table}"] = con.execute(
+            f"COPY ({select} FROM {reference_sql(reference_dir, name)} GROUP BY upper(trim({code})) ORDER BY 1) "
+            f"TO '{out}/data.parquet' (FORMAT parquet)").fetchone()[0]
+
+
 def coverage_of(con) -> Coverage:
     latest = con.execute("SELECT max(month_index) FROM stg_werk_ranked").fetchone()[0]
     employment = None if latest is None else d.month_text(latest)
@@ -280,6 +305,7 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
             result.seconds[name] = round(result.seconds.get(name, 0.0) + time.perf_counter() - started, 2)
 
         frames: dict = {}
+        timed("core/reference", lambda: _write_reference(con, tx, reference_dir, result))
 
         def check(name: str, frame) -> None:
             if frame is not None:
