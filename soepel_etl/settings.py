@@ -3,6 +3,9 @@
 Precedence, highest first: an explicit argument (CLI option, Airflow param), then the environment
 (``SOEPEL_LANDING_DIR``, ``SOEPEL_WAREHOUSE_DIR``, ``SOEPEL_REFERENCE_DIR``, ``SOEPEL_PSEUDONYM_KEY``),
 then the embedded default (the shipped reference folder; ``./landing`` and ``./warehouse``).
+The between-builds thresholds come from the environment only (``SOEPEL_OUTFLOW_DROP_MAX``,
+``SOEPEL_ONBEKEND_RISE_MAX``: shares between 0 and 1; docs/quality.md); under Airflow the task's
+environment is passed through.
 """
 
 from __future__ import annotations
