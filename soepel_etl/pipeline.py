@@ -171,7 +171,8 @@ def build_stage(settings: Settings, tx: Transaction, force: bool = False,
     onderwijs_dates = [r["delivery_date"] for r in loads]
     onderwijs_dates += [r.delivery_date for r in tx.pending_loads if r.source == "onderwijs" and r.outcome == "loaded"]
     result = build(tx, settings.reference, reference_date, onderwijs_dates,
-                   person_months_per_range=settings.person_months_per_range)
+                   person_months_per_range=settings.person_months_per_range,
+                   outflow_drop_max=settings.outflow_drop_max, onbekend_rise_max=settings.onbekend_rise_max)
     write_build_record(tx, result, fingerprint)
     changed = final_figures.final_changes(tx.root / final_figures.OUTFLOWS, tx.tmp / final_figures.OUTFLOWS)
     if changed:

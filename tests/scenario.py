@@ -85,15 +85,16 @@ class Scenario:
         nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
         return (nxt - dt.timedelta(days=1)).isoformat()
 
-    def run(self, reference_date: str | None = None):
+    def run(self, reference_date: str | None = None, reference=None):
         edu = self._month_end(self.education_coverage).replace("-", "")
         header = [h for h in ONDERWIJS_HEADER]
         write_delivery(self.landing / "onderwijs" / f"onderwijs_25PZ_{edu}.csv", header, self.enrolments)
         for delivery, rows in self.extra_onderwijs.items():
             write_delivery(self.landing / "onderwijs" / f"onderwijs_25PZ_{delivery.replace('-', '')}.csv", header, rows)
         anchor_delivery = self._month_end(self.employment_coverage)
-        self.werk.setdefault(anchor_delivery, []).append(
-            dict(bsn=self._anchor, periode=self.employment_coverage, werkgever="ANCHOR", uren="1"))
+        anchor_row = dict(bsn=self._anchor, periode=self.employment_coverage, werkgever="ANCHOR", uren="1")
+        if anchor_row not in self.werk.get(anchor_delivery, []):      # a second run rewrites the same files
+            self.werk.setdefault(anchor_delivery, []).append(anchor_row)
         for delivery, rows in self.werk.items():
             write_delivery(self.landing / "werk" / f"werk_GM0363_{delivery.replace('-', '')}.csv",
                            ["bsn", "periode", "werkgever", "uren"], rows)
@@ -104,7 +105,7 @@ class Scenario:
             write_delivery(self.landing / "deelnemers" / f"deelnemers_AMS_{edu}.csv",
                            ["bsn", "pilot", "deelname", "toestemming", "datum_toestemming", "datum_intrekking"],
                            self.deelnemers)
-        return run_pipeline(self.landing, self.warehouse, reference_date=reference_date)
+        return run_pipeline(self.landing, self.warehouse, reference_date=reference_date, reference=reference)
 
     # -- reading ---------------------------------------------------------------------------
     def table(self, name: str) -> list[dict]:

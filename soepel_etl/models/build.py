@@ -28,8 +28,9 @@ from .. import quality
 from ..extracts.contracts import SOURCES
 from ..extracts.staging import staging_ddl, surrogates
 from ..quality.reductions import core_frame, core_profile_sql, mart_frame
+from ..quality.regressions import regression_frames
 from ..reference import reference_sql
-from ..settings import PERSON_MONTHS_PER_RANGE
+from ..settings import ONBEKEND_RISE_MAX, OUTFLOW_DROP_MAX, PERSON_MONTHS_PER_RANGE
 from ..warehouse.transaction import Transaction
 from . import definitions as d
 from .current import current_sql, file_rank_sql
@@ -141,6 +142,31 @@ def _reference_views(con, reference_dir: Path) -> None:
     con.execute(f"""CREATE OR REPLACE TEMP TABLE ref_instellingen AS
         SELECT upper(trim(brin)) AS brin, min(nullif(trim(pilot), '')) AS pilot
         FROM {reference_sql(reference_dir, 'instellingen')} GROUP BY 1""")
+
+
+# the reference folder this build used, stored with it: the report takes region, municipality and
+# pilot names from here, never from whatever folder happens to be configured when it runs
+REFERENCE_TABLES = {
+    "municipalities": ("gemeenten", "gemeente_code", """
+        SELECT upper(trim(gemeente_code)) AS municipality_code, min(trim(gemeente_naam)) AS municipality_name,
+               min(nullif(trim(rmc_regio_code), '')) AS rmc_region_code,
+               min(nullif(trim(rmc_regio_naam), '')) AS rmc_region_name,
+               min(nullif(trim(arbeidsmarktregio), '')) AS labour_market_region"""),
+    "institutions": ("instellingen", "brin", """
+        SELECT upper(trim(brin)) AS brin, min(trim(naam)) AS institution_name,
+               min(nullif(trim(pilot), '')) AS pilot_code"""),
+    "pilots": ("pilots", "pilot", """
+        SELECT upper(trim(pilot)) AS pilot_code, min(trim(naam)) AS pilot_name,
+               min(nullif(trim(doelgroep), '')) AS target_group"""),
+}
+
+
+def _write_reference(con, tx: Transaction, reference_dir: Path, result) -> None:
+    for table, (name, code, select) in REFERENCE_TABLES.items():
+        out = tx.replace_table(f"core/{table}")
+        result.rows[f"core/{table}"] = con.execute(
+            f"COPY ({select} FROM {reference_sql(reference_dir, name)} GROUP BY upper(trim({code})) ORDER BY 1) "
+            f"TO '{out}/data.parquet' (FORMAT parquet)").fetchone()[0]
 
 
 def coverage_of(con) -> Coverage:
@@ -256,7 +282,8 @@ KEEP = {
 
 
 def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_onderwijs_dates: list[dt.date],
-          memory_limit: str = "3GB", person_months_per_range: int = PERSON_MONTHS_PER_RANGE) -> BuildResult:
+          memory_limit: str = "3GB", person_months_per_range: int = PERSON_MONTHS_PER_RANGE,
+          outflow_drop_max: float = OUTFLOW_DROP_MAX, onbekend_rise_max: float = ONBEKEND_RISE_MAX) -> BuildResult:
     """Rebuild every core table and mart from staging into ``tx`` (replacing each table whole)."""
     con = connect(tx.tmp / "build", memory_limit)
     try:
@@ -278,6 +305,11 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
             result.seconds[name] = round(result.seconds.get(name, 0.0) + time.perf_counter() - started, 2)
 
         frames: dict = {}
+        timed("core/reference", lambda: _write_reference(con, tx, reference_dir, result))
+
+        def check(name: str, frame) -> None:
+            if frame is not None:
+                frames[name] = frame
 
         def whole(layer: str, table: str) -> None:
             name = f"{layer}_{table}"
@@ -286,7 +318,7 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
             result.rows[f"{layer}/{table}"] = con.execute(
                 f"COPY {name} TO '{out}/data.parquet' (FORMAT parquet, COMPRESSION zstd)").fetchone()[0]
             if layer == "core":
-                frames[name] = core_frame(con, table)
+                check(name, core_frame(con, table))
             if table == "persons":
                 _check_person_ids(con)
 
@@ -294,7 +326,7 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
             timed(f"core/{table}", lambda: whole("core", table))
         for table in ("participants", "interventions"):       # need nothing per person
             timed(f"marts/{table}", lambda: whole("marts", table))
-            frames[f"marts_{table}"] = mart_frame(con, table)
+            check(f"marts_{table}", mart_frame(con, table))
         con.execute("DROP TABLE core_interventions; DROP TABLE marts_interventions; DROP TABLE marts_participants")
         for name, columns in KEEP.items():
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {columns} FROM {name}")
@@ -334,10 +366,12 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
             con.execute(f"CREATE OR REPLACE TEMP VIEW {layer}_{table} AS SELECT * FROM "
                         f"read_parquet('{outputs[layer + '/' + table]}/*.parquet')")
             if layer == "core":
-                frames[f"core_{table}"] = core_frame(con, table)
+                check(f"core_{table}", core_frame(con, table))
         timed("marts/cohort_outcomes", lambda: whole("marts", "cohort_outcomes"))
         for table in ("outflow_outcomes", "cohort_outcomes", "risk_monitor"):
-            frames[f"marts_{table}"] = mart_frame(con, table)
+            check(f"marts_{table}", mart_frame(con, table))
+        # against the committed build: coverage, final figures, outflows per cohort, onbekend
+        frames.update(regression_frames(con, tx, coverage, outflow_drop_max, onbekend_rise_max))
         for table, took in list(result.seconds.items()):
             log.info("built %s: %s rows in %.1fs", table, result.rows.get(table, "-"), took)
         result.provisional_outflows = con.execute(

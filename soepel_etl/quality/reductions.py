@@ -8,12 +8,10 @@ every suite validates a small DataFrame that keeps the meaning of its expectatio
   date column but the birth date, extra columns, and rows against the sender's previous delivery;
 * staged (per staged Parquet file): rows vs. distinct record keys, malformed pseudonyms, columns
   that must not be there, un-coarsened fields — counts only;
-* core: rows vs. distinct keys per table (person_month: per month, rows vs. distinct persons) and
-  counts of rule violations;
-* marts: the distinct combinations of the columns a rule relates (outflow_outcomes: month counts,
-  final, status; risk_monitor: flags, score, level, age) with their frequency — a rule holds for
-  every row exactly when it holds for every distinct combination — and, for cohort_outcomes, the
-  sum of shares per group and the totals per horizon.
+* core and marts: counts of the few violations still checked (person_month: per month, rows vs.
+  persons whose timeline includes it; outflow_outcomes: distinct (final_24, months_onbekend_24)
+  with their frequency, and duplicate outflows);
+* between builds (``regressions.py``): the new build against the committed one.
 
 No DataFrame here holds an identifier, a pseudonym, a birth date or a postcode.
 """
@@ -125,34 +123,32 @@ def staged_profile(con, source: Source, path: str, file_name: str) -> dict:
 
 
 # -- core and marts: ``con`` is the build's connection, with core_<table>, marts_<table> ----------
-def _unique(con, table: str, key: str, extra: dict[str, str]) -> pd.DataFrame:
+def _counts(con, table: str, extra: dict[str, str]) -> pd.DataFrame:
     counts = "".join(f", count(*) FILTER (WHERE {cond}) AS {name}" for name, cond in extra.items())
-    df = con.execute(f"SELECT count(*) AS rows, count(DISTINCT ({key})) AS distinct_keys {counts} "
-                     f"FROM {table}").fetchdf()
+    df = con.execute(f"SELECT count(*) AS rows {counts} FROM {table}").fetchdf()
     df.insert(0, BATCH_COLUMN, table.replace("_", "/", 1))
     return df
 
 
+def _without_consent(table: str) -> str:
+    return ("NOT EXISTS (SELECT 1 FROM core_participants p WHERE p.consent_valid "
+            f"AND p.person_key = {table}.person_key AND p.pilot_code = {table}.pilot_code)")
+
+
 def core_profile_sql(table: str, relation: str) -> str | None:
-    """The per-person core tables are built range by range; their reduction is summed over ranges."""
+    """The per-person core tables are built range by range; their reduction is summed over ranges.
+
+    person_month: rows and 'onbekend' rows per month (the second feeds the between-builds check)."""
     if table == "person_month":
         return f"""
             SELECT month_index, count(*) AS rows,
-                   count(*) FILTER (WHERE status_code IS NULL) AS without_status,
-                   count(*) FILTER (WHERE status_code >= {len(d.STATUS_PRIORITY)}) AS unknown_status,
-                   count(*) FILTER (WHERE (status_code = 0) <> (NOT observed)) AS status_observed_mismatch
+                   count(*) FILTER (WHERE status_code = {d.STATUS_PRIORITY.index('onbekend')}) AS onbekend
             FROM {relation} GROUP BY month_index"""
-    if table == "employment_months":
-        return f"""
-            SELECT count(*) AS rows,
-                   count(*) FILTER (WHERE hours < 0) AS negative_hours,
-                   count(*) FILTER (WHERE employed <> (hours > 0)) AS employed_mismatch
-            FROM {relation}"""
     return None
 
 
-def core_frame(con, table: str) -> pd.DataFrame:
-    pilots = ", ".join(f"'{p}'" for p in (*PILOT_CODES, d.NO_CODE))
+def core_frame(con, table: str) -> pd.DataFrame | None:
+    """The reduction of ``core_<table>`` its suite checks (None: the table has no suite)."""
     if table == "person_month":
         # persons whose timeline (first enrolment month … last month) includes the month, counted
         # from core/persons, against the rows person_month has for that month
@@ -161,78 +157,38 @@ def core_frame(con, table: str) -> pd.DataFrame:
                 SELECT first_month_index AS month_index, count(*) AS n FROM core_persons
                 WHERE first_month_index <= getvariable('last_month_index') GROUP BY ALL
             ), rows AS (
-                SELECT month_index, sum(rows) AS rows, sum(without_status) AS without_status,
-                       sum(unknown_status) AS unknown_status, sum(status_observed_mismatch) AS status_observed_mismatch
-                FROM person_month_profile GROUP BY month_index
+                SELECT month_index, sum(rows) AS rows FROM person_month_profile GROUP BY month_index
             ), months AS (
                 SELECT month_index FROM rows UNION SELECT month_index FROM starts
             )
             SELECT m.month_index, coalesce(r.rows, 0) AS rows,
-                   sum(coalesce(s.n, 0)) OVER (ORDER BY m.month_index) AS persons,
-                   coalesce(r.without_status, 0) AS without_status, coalesce(r.unknown_status, 0) AS unknown_status,
-                   coalesce(r.status_observed_mismatch, 0) AS status_observed_mismatch
+                   sum(coalesce(s.n, 0)) OVER (ORDER BY m.month_index) AS persons
             FROM months AS m LEFT JOIN rows AS r USING (month_index) LEFT JOIN starts AS s USING (month_index)
             ORDER BY m.month_index""").fetchdf()
         df.insert(0, BATCH_COLUMN, "core/person_month")
         return df
-    if table == "employment_months":
-        df = con.execute("SELECT sum(rows) AS rows, "
-                         "sum(negative_hours) AS negative_hours, sum(employed_mismatch) AS employed_mismatch "
-                         "FROM employment_months_profile").fetchdf()
-        df.insert(0, BATCH_COLUMN, "core/employment_months")
-        return df
-    spec = {
-        "enrolments": ("brin, enrolment_id", {"missing_person_keys": "person_key IS NULL",
-                                              "unknown_pilots": f"pilot_code NOT IN ({pilots})"}),
-        "benefit_spells": ("person_key, benefit_type, start_date", {"end_before_start": "end_date < start_date"}),
-        "participants": ("person_key, pilot_code",
-                         {"consent_valid_without_consent": "consent_valid AND NOT coalesce(consent, false)"}),
-        "interventions": ("person_key, pilot_code, intervention, start_date", {
-            "without_valid_consent": "NOT EXISTS (SELECT 1 FROM core_participants p WHERE p.consent_valid "
-                                     "AND p.person_key = core_interventions.person_key "
-                                     "AND p.pilot_code = core_interventions.pilot_code)"}),
-        "persons": ("person_key", {"bad_birth_months": "NOT regexp_full_match(birth_month, '[0-9]{4}-[0-9]{2}')"}),
-    }[table]
-    return _unique(con, f"core_{table}", *spec)
+    pilots = ", ".join(f"'{p}'" for p in (*PILOT_CODES, d.NO_CODE))
+    checks = {
+        "enrolments": {"unknown_pilots": f"pilot_code NOT IN ({pilots})"},
+        "persons": {"bad_birth_months": "NOT regexp_full_match(birth_month, '[0-9]{4}-[0-9]{2}')"},
+        "interventions": {"without_valid_consent": _without_consent("core_interventions")},
+    }.get(table)
+    return None if checks is None else _counts(con, f"core_{table}", checks)
 
 
-def mart_frame(con, table: str) -> pd.DataFrame:
+def mart_frame(con, table: str) -> pd.DataFrame | None:
+    """The reduction of ``marts_<table>`` its suite checks (None: the mart has no suite)."""
     if table == "outflow_outcomes":
-        months = ", ".join(f"months_{s}_24" for s in ("werk", "onderwijs", "werkend_lerend", "uitkering", "geen",
-                                                      "onbekend"))
-        df = con.execute(f"""
-            WITH dup AS (SELECT count(*) - count(DISTINCT (brin, enrolment_id)) AS n FROM marts_outflow_outcomes)
-            SELECT final_24, status_24, sustained_destination_24 IS NULL AS sustained_unknown, {months},
-                   (SELECT n FROM dup) AS duplicate_outflows, count(*) AS n
-            FROM marts_outflow_outcomes GROUP BY ALL""").fetchdf()
-    elif table == "cohort_outcomes":
         df = con.execute("""
-            WITH groups AS (
-                SELECT horizon, sum(share) AS share_sum, sum(n) AS n,
-                       count(*) FILTER (WHERE final AND n_final < n) AS final_with_provisional
-                FROM marts_cohort_outcomes
-                GROUP BY cohort, pilot_code, niveau, leerweg, diploma, participation_type, horizon
-            ), h AS (SELECT * FROM (VALUES (6), (12), (24)) t(horizon))
-            SELECT h.horizon, g.share_sum,
-                   coalesce(sum(g.n) OVER (PARTITION BY h.horizon), 0) AS cohort_total,
-                   (SELECT count(*) FROM marts_outflow_outcomes) AS outflow_rows,
-                   coalesce(g.final_with_provisional, 0) AS final_with_provisional
-            FROM h LEFT JOIN groups g USING (horizon)""").fetchdf()
+            WITH dup AS (SELECT count(*) - count(DISTINCT (brin, enrolment_id)) AS n FROM marts_outflow_outcomes)
+            SELECT final_24, months_onbekend_24, (SELECT n FROM dup) AS duplicate_outflows, count(*) AS n
+            FROM marts_outflow_outcomes GROUP BY ALL""").fetchdf()
     elif table == "risk_monitor":
-        df = con.execute(f"""
-            WITH dup AS (SELECT count(*) - count(DISTINCT person_key) AS n FROM marts_risk_monitor)
-            SELECT age, risk_score,
-                   CAST((zonder_startkwalificatie AND NOT enrolled_at_r)::INTEGER + neet_3m::INTEGER
-                        + op_uitkering::INTEGER + baanverlies_6m::INTEGER AS INTEGER) AS flags_true,
-                   risk_level, neet_3m, neet_months >= {d.NEET_MONTHS_MIN} AS neet_rule,
-                   (SELECT n FROM dup) AS duplicate_persons, count(*) AS n
-            FROM marts_risk_monitor GROUP BY ALL""").fetchdf()
+        df = con.execute("SELECT count(*) AS rows, count(*) - count(DISTINCT person_key) AS duplicate_persons "
+                         "FROM marts_risk_monitor").fetchdf()
     elif table in ("participants", "interventions"):
-        key = "person_key, pilot_code" + (", intervention, start_date" if table == "interventions" else "")
-        consent = ("NOT EXISTS (SELECT 1 FROM core_participants p WHERE p.consent_valid "
-                   f"AND p.person_key = marts_{table}.person_key AND p.pilot_code = marts_{table}.pilot_code)")
-        return _unique(con, f"marts_{table}", key, {"without_valid_consent": consent})
+        return _counts(con, f"marts_{table}", {"without_valid_consent": _without_consent(f"marts_{table}")})
     else:
-        raise KeyError(table)
+        return None
     df.insert(0, BATCH_COLUMN, f"marts/{table}")
     return df

@@ -23,7 +23,6 @@ from .policy import CRITICAL, WARNING
 
 NAMESPACE = uuid.UUID("5b0e6f6e-5e1a-4c51-9a43-7e7a8f0a7b11")
 MIN_ROWS_FOR_RATES = 20         # critical rate rules judge files with at least this many rows
-TOLERANCE = 1e-9                # shares are doubles
 
 
 def _e(kind: str, severity: str, why: str, **kwargs) -> dict:
@@ -129,84 +128,93 @@ def staged_suite(source: Source) -> list[dict]:
     return ex
 
 
-# -- core and marts ----------------------------------------------------------------------------
-def _unique(what: str) -> list[dict]:
-    return [columns("batch", "rows", "distinct_keys"),
-            equal("rows", "distinct_keys", CRITICAL, f"one row per {what}")]
-
-
+# -- core and marts: the few invariants worth a check (docs/quality.md, "What the build checks") ---
+# Most rules of the models are restated by nothing here on purpose: an expectation that repeats the
+# SQL that made the column (employed = hours > 0, shares add up to one, level from score) cannot fail
+# unless the same line is wrong twice. What stays relates independently computed things, or guards
+# a promise whose breach is a privacy incident or a published figure that is wrong.
 STATUSES = list(d.STATUS_PRIORITY)
 
+
+def _consent(table: str) -> list[dict]:
+    return [columns("batch", "rows", "without_valid_consent"),
+            zero("without_valid_consent", CRITICAL,
+                 f"a {table} row of a person without valid consent for that pilot: processing the law does not "
+                 "allow, and the register reaches the report")]
+
+
 CORE = {
-    "enrolments": _unique("enrolment (brin, enrolment_id)") + [
-        zero("missing_person_keys", CRITICAL, "an enrolment without a person_key"),
-        zero("unknown_pilots", CRITICAL, "pilot_code outside the six pilots and '-'")],
-    # one row per person and month holds by construction (a GROUP BY person, month; the rule tests
-    # check it): counting 88 M distinct keys at national scale cost 7 s of the build's 60
-    "employment_months": [
-        columns("batch", "rows", "negative_hours", "employed_mismatch"),
-        zero("negative_hours", CRITICAL, "hours below 0"),
-        zero("employed_mismatch", CRITICAL, "employed is not 'hours > 0'")],
-    "benefit_spells": _unique("benefit spell (person, benefit, start)") + [
-        zero("end_before_start", CRITICAL, "a spell that ends before it starts")],
-    "participants": _unique("person and pilot") + [
-        zero("consent_valid_without_consent", CRITICAL, "consent_valid while toestemming is N or missing")],
-    "interventions": _unique("intervention (person, pilot, intervention, start)") + [
-        zero("without_valid_consent", CRITICAL, "an intervention of a person without valid consent for that pilot")],
-    "persons": _unique("person") + [
-        zero("bad_birth_months", CRITICAL, "birth_month not YYYY-MM (or a full date slipped through)")],
+    "enrolments": [
+        columns("batch", "rows", "unknown_pilots"),
+        zero("unknown_pilots", CRITICAL, "pilot_code outside the six pilots and '-': the reference folder "
+             "(user-supplied) maps an institution to a pilot the project does not know")],
+    "interventions": _consent("core/interventions"),
+    "persons": [
+        columns("batch", "rows", "bad_birth_months"),
+        zero("bad_birth_months", CRITICAL, "birth_month not YYYY-MM: a full birth date would be personal data in "
+             "the warehouse")],
     "person_month": [
-        columns("batch", "month_index", "rows", "persons", "without_status", "unknown_status",
-                "status_observed_mismatch"),
-        equal("rows", "persons", CRITICAL, "one row per person-month: per month as many rows as persons whose timeline includes it"),
-        zero("without_status", CRITICAL, "exactly one status: no person-month without one"),
-        zero("unknown_status", CRITICAL, f"status is one of {', '.join(STATUSES)}"),
-        zero("status_observed_mismatch", CRITICAL, "status 'onbekend' exactly when the month is not observed"),
+        columns("batch", "month_index", "rows", "persons"),
+        equal("rows", "persons", CRITICAL, "one row per person-month: per month as many rows as persons whose "
+              "timeline (from core/persons) includes it; a join that fans out inflates every published count"),
     ],
 }
 
-_MONTHS = [f"months_{s}_24" for s in ("werk", "onderwijs", "werkend_lerend", "uitkering", "geen", "onbekend")]
-_FINAL = dict(row_condition="final_24 == True", condition_parser="pandas")
-
 MARTS = {
     "outflow_outcomes": [
-        columns("batch", "final_24", "status_24", "sustained_unknown", "duplicate_outflows", "n", *_MONTHS),
-        zero("duplicate_outflows", CRITICAL, "one row per outflow (brin, enrolment_id)"),
-        _e("expect_multicolumn_sum_to_equal", CRITICAL, "the six month counts add up to 24",
-           column_list=_MONTHS, sum_total=24),
-        _e("expect_column_values_to_be_in_set", CRITICAL, "status_24 is one of the six statuses",
-           column="status_24", value_set=STATUSES),
-        between("months_onbekend_24", CRITICAL, "no final figure without coverage: a final outflow has no "
-                "unknown month", min_value=0, max_value=0, **_FINAL),
-        _e("expect_column_values_to_be_in_set", CRITICAL,
-           "no final figure without coverage: a final outflow has sustained_* known", column="sustained_unknown",
-           value_set=[False], **_FINAL),
-    ],
-    "cohort_outcomes": [
-        columns("batch", "horizon", "share_sum", "cohort_total", "outflow_rows", "final_with_provisional"),
-        between("share_sum", CRITICAL, "shares per group (cohort … participation_type, horizon) add up to 1",
-                min_value=1 - TOLERANCE, max_value=1 + TOLERANCE),
-        equal("cohort_total", "outflow_rows", CRITICAL,
-              "per horizon the counts n add up to the number of outflow_outcomes rows"),
-        zero("final_with_provisional", CRITICAL, "no final figure without coverage: a group marked final "
-             "counts only outflows whose month u+horizon is observed"),
+        columns("batch", "final_24", "months_onbekend_24", "duplicate_outflows", "n"),
+        zero("duplicate_outflows", CRITICAL, "one row per outflow (brin, enrolment_id): a join that fans out "
+             "inflates every published count"),
+        between("months_onbekend_24", CRITICAL, "a final figure is fully observed: a final_24 outflow (flag from the "
+                "coverage months) has no unknown month in its window (counted from core/person_month)",
+                min_value=0, max_value=0, row_condition="final_24 == True", condition_parser="pandas"),
     ],
     "risk_monitor": [
-        columns("batch", "age", "risk_score", "flags_true", "risk_level", "neet_3m", "neet_rule",
-                "duplicate_persons", "n"),
-        between("age", CRITICAL, f"ages within {d.RISK_AGE_MIN}–{d.RISK_AGE_MAX}",
-                min_value=d.RISK_AGE_MIN, max_value=d.RISK_AGE_MAX),
-        equal("risk_score", "flags_true", CRITICAL, "risk_score is the number of true flags"),
-        _e("expect_column_pair_values_to_be_in_set", CRITICAL, "risk_level follows risk_score",
-           column_A="risk_score", column_B="risk_level",
-           value_pairs_set=[[s, next(lv for n, lv in d.RISK_LEVELS if s >= n)] for s in range(5)]),
-        equal("neet_3m", "neet_rule", CRITICAL, f"neet_3m is neet_months >= {d.NEET_MONTHS_MIN}"),
-        zero("duplicate_persons", CRITICAL, "one row per person"),
+        columns("batch", "rows", "duplicate_persons"),
+        zero("duplicate_persons", CRITICAL, "one row per person: a join that fans out inflates every count"),
     ],
-    "participants": _unique("participant (person, pilot)") + [
-        zero("without_valid_consent", CRITICAL, "a participant without valid consent at the reference date")],
-    "interventions": _unique("intervention (person, pilot, intervention, start)") + [
-        zero("without_valid_consent", CRITICAL, "an intervention of a person without valid consent for that pilot")],
+    "participants": _consent("marts/participants"),
+    "interventions": _consent("marts/interventions"),
+}
+
+
+# -- between builds: the new build (still in the run's folder) against the committed one ----------
+# One row per thing compared; see regressions.py for the reductions and docs/quality.md for why
+# each severity. Thresholds that are settings travel in the reduction (column *_max), so a setting
+# changes the check without regenerating this JSON.
+REGRESSIONS = {
+    "coverage": [
+        columns("batch", "previous_month_index", "month_index", "months_back"),
+        zero("months_back", CRITICAL,
+             "a coverage month moved backwards since the previous build: months published as observed (and "
+             "final figures) would turn unknown again. No delivery can do this under the coverage rule; "
+             "staging lost files, or the build is broken"),
+    ],
+    "final_figures": [
+        columns("batch", "changed", "explained", "unexplained"),
+        zero("unexplained", CRITICAL,
+             "a final figure (an outflow final at 24 months in the previous build: status_24, months_*_24, "
+             "sustained_*_24, final_24, the monthly path) changed although no record of that person was "
+             "loaded since the previous build; final figures change only through a correction to their "
+             "records (definitions.md)"),
+    ],
+    "outflows_per_cohort": [
+        columns("batch", "previous_outflows", "outflows", "drop_share", "drop_share_max"),
+        _e("expect_column_pair_values_a_to_be_greater_than_b", WARNING,
+           "the number of outflows of a cohort dropped by more than the set share since the previous build "
+           "(SOEPEL_OUTFLOW_DROP_MAX): withdrawals can be right, a sender's broken delivery or a broken model "
+           "look the same; judged for cohorts of at least 20 outflows",
+           column_A="drop_share_max", column_B="drop_share", or_equal=True,
+           row_condition=f"previous_outflows >= {MIN_ROWS_FOR_RATES}", condition_parser="pandas"),
+    ],
+    "onbekend": [
+        columns("batch", "previously_observed", "onbekend", "onbekend_share", "onbekend_share_max"),
+        _e("expect_column_pair_values_a_to_be_greater_than_b", CRITICAL,
+           "status 'onbekend' rose among the person-months the previous build had observed (months up to its "
+           "observed-until month; none of them was 'onbekend' then): published statuses would turn unknown "
+           "(SOEPEL_ONBEKEND_RISE_MAX)",
+           column_A="onbekend_share_max", column_B="onbekend_share", or_equal=True),
+    ],
 }
 
 
@@ -219,6 +227,8 @@ def all_suites() -> dict[str, list[dict]]:
         suites[f"core_{name}"] = ex
     for name, ex in MARTS.items():
         suites[f"marts_{name}"] = ex
+    for name, ex in REGRESSIONS.items():
+        suites[f"regression_{name}"] = ex
     return suites
 
 
@@ -244,8 +254,14 @@ def expectations_dir() -> Path:
 def write(folder: Path | None = None) -> list[Path]:
     folder = folder or expectations_dir()
     folder.mkdir(parents=True, exist_ok=True)
+    suites = all_suites()
+    # a suite dropped from this module goes from the project too (only files this generator wrote)
+    for stale in folder.glob("*.json"):
+        if stale.stem not in suites and json.loads(stale.read_text(encoding="utf-8")).get("meta", {}).get(
+                "generated_by") == "soepel_etl/quality/suites.py":
+            stale.unlink()
     written = []
-    for name, ex in all_suites().items():
+    for name, ex in suites.items():
         path = folder / f"{name}.json"
         path.write_text(json.dumps(suite_json(name, ex), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(path)

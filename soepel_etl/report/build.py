@@ -19,7 +19,8 @@ def build_report(inputs: Inputs, audience: str) -> Report:
     out = outflow_tables(inputs.outflows)
     int_tables, register = intervention_tables(inputs.participants, inputs.interventions)
     risk = risk_tables(inputs.risk, inputs.region_names, inputs.municipality_names)
-    quality = quality_tables(inputs.loads, inputs.quarantine)
+    # publiek: the data-quality tables stay in the intern report (docs/report.md, "Data quality")
+    quality = quality_tables(inputs.loads, inputs.quarantine) if audience == "intern" else []
     deliveries = _deliveries_table(inputs.loads)
 
     sel = inputs.selection
@@ -52,11 +53,9 @@ def build_report(inputs: Inputs, audience: str) -> Report:
         Section("risico", "Risicomonitor 16–27 jaar", [
             f"Peilmaand {L.month_label(b['risk_reference_month'])}. Alle jongeren van 16 tot en met 27 jaar die in "
             "een RMC-regio wonen, met hun risiconiveau en de signalen waarop dat berust."
-            + (" De risicomonitor is per regio, niet per pilot: bij een selectie op pilot staan hier alle jongeren "
-               "van de geselecteerde regio('s)." if sel.pilot else "")], risk),
+            + (_risk_regions_text(inputs) if sel.pilot else "")], risk),
         Section("kwaliteit", "Datakwaliteit", [
-            "Wat er is aangeleverd, wat is geweigerd en waarom, en welke regels in quarantaine staan. Deze tabellen "
-            "tellen bestanden en regels, geen personen."], quality),
+            texts.QUALITY_INTRO if audience == "intern" else texts.QUALITY_PUBLIEK], quality),
         Section("definities", "Definities", [
             "Zo zijn de cijfers in dit rapport bepaald (uitgebreid in de specificatie van het project)."]),
     ]
@@ -72,6 +71,17 @@ def build_report(inputs: Inputs, audience: str) -> Report:
         disclosure.apply(report)
     sections[0].intro = _summary(report, inputs, out)
     return report
+
+
+def _risk_regions_text(inputs: Inputs) -> str:
+    regions = inputs.selection.risk_regions or []
+    names = ", ".join(f"{inputs.region_names.get(r, r)} ({r})" for r in regions)
+    pilot = inputs.pilot_names.get(inputs.selection.pilot, inputs.selection.pilot)
+    if not regions:
+        return (f" De risicomonitor is per regio, niet per pilot. De uitstromers van pilot {pilot} wonen in geen "
+                "RMC-regio van deze selectie, dus hier staat niemand.")
+    return (f" De risicomonitor is per regio, niet per pilot: hier staan alleen de jongeren van de RMC-regio's "
+            f"waarin de uitstromers van pilot {pilot} wonen: {names}.")
 
 
 def _build_label(b: dict) -> str:
@@ -108,5 +118,6 @@ def _summary(report: Report, inputs: Inputs, out: dict) -> list[str]:
         f"onderwijsgegevens tot en met {L.month_label(b['education_coverage_month'])}. "
         f"Van de uitstromers hebben er {count_text(provisional)} nog een voorlopige uitkomst na 24 maanden. "
         f"In de tabellen met de situatie per cohort zijn {marked} van de {figures} cijfers voorlopig; "
-        "die cohorten zijn gemarkeerd met ‘(voorlopig)’.",
+        "die cohorten zijn gemarkeerd met ‘(voorlopig)’. Elke tabel met voorlopige cijfers zegt dat in haar titel "
+        "(‘met voorlopige cijfers’), met de rijen waarin ze zitten gemarkeerd.",
     ]

@@ -1,8 +1,14 @@
 """Everything the report reads from the warehouse, in one module, selected by region and pilot.
 
 Reads the marts (``outflow_outcomes`` with its monthly path ``statuses_24``, ``risk_monitor``,
-``participants``, ``interventions``), the loads manifest (with quarantined rows by reason) and
-``_meta/builds`` — nothing else (design.md: the report reads marts and the loads manifest only).
+``participants``, ``interventions``), the loads manifest (with quarantined rows by reason),
+``_meta/builds`` and the reference tables the build stored (``core/municipalities``, ``core/pilots``:
+names of regions, municipalities and pilots as the warehouse was built with them) — nothing else.
+
+A selection is checked against those reference tables: an unknown pilot or RMC region code is an
+error, never a silently national report. With a pilot, the risk monitor (which is per region, not per
+pilot) shows the RMC regions in which that pilot's outflows live (their ``rmc_region_code``: the
+region of the municipality on the enrolment), intersected with ``--rmc-region`` when both are given.
 
 Person keys are used only to join and to count distinct people; they are replaced by row numbers
 before anything leaves this module.
@@ -18,7 +24,6 @@ import duckdb
 import pandas as pd
 
 from ..models.definitions import WINDOW
-from ..reference import reference_sql, shipped_reference_dir
 from . import labels as L
 
 
@@ -26,6 +31,7 @@ from . import labels as L
 class Selection:
     rmc_region: str | None = None
     pilot: str | None = None
+    risk_regions: list[str] | None = None     # with a pilot: the regions the risk monitor is filtered to
 
     def slug(self) -> str:
         parts = [f"regio-{self.rmc_region}" if self.rmc_region else "", f"pilot-{self.pilot}" if self.pilot else ""]
@@ -36,7 +42,7 @@ class Selection:
 class Inputs:
     selection: Selection
     build: dict
-    outflows: pd.DataFrame          # one row per outflow: cohort, prog, part, f24, sd, sw, m1 … m24
+    outflows: pd.DataFrame          # one row per outflow: cohort, prog, part, f24, obs, sd, sw, m1 … m24
     risk: pd.DataFrame              # one row per person in the risk monitor: band, region, gemeente, level, flags
     interventions: pd.DataFrame     # one row per intervention: pid (a row number), kind, part
     participants: pd.DataFrame      # one row per register entry with valid consent: part, pid, pilot_code
@@ -86,6 +92,13 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
 
     build = con.sql(f"SELECT built_at, reference_date, employment_coverage_month, education_coverage_month, "
                     f"risk_reference_month FROM {builds_src} ORDER BY built_at DESC LIMIT 1").df().iloc[0].to_dict()
+    # names as the warehouse was built with them (a warehouse built before they were stored needs a rebuild)
+    gemeenten = con.sql(f"SELECT * FROM {_require(warehouse, 'core/municipalities')}").df()
+    pilots = con.sql(f"SELECT * FROM {_require(warehouse, 'core/pilots')}").df()
+    _check_selection(sel, set(pilots.pilot_code.dropna()), set(gemeenten.rmc_region_code.dropna()))
+    coverage = [m for m in (build["employment_coverage_month"], build["education_coverage_month"])]
+    observed_until = (min(int(m[:4]) * 12 + int(m[5:7]) - 1 for m in coverage)
+                      if all(isinstance(m, str) for m in coverage) else -1)
 
     # -- outflows (marts/outflow_outcomes) with the monthly path after outflow -----------------
     where = []
@@ -99,6 +112,8 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
                cohort, pilot_code, rmc_region_code AS region, {L.programme_sql()} AS prog,
                participation_type AS part,
                CASE WHEN final_24 THEN 'definitief' ELSE 'voorlopig' END AS f24, final_6, final_12,
+               {observed_until} - (CAST(substr(outflow_month, 1, 4) AS INTEGER) * 12
+                                   + CAST(substr(outflow_month, 6, 2) AS INTEGER) - 1) AS obs,
                CASE WHEN sustained_destination_24 IS NULL THEN 'onbekend'
                     WHEN sustained_destination_24 THEN 'ja' ELSE 'nee' END AS sd,
                CASE WHEN sustained_work_24 IS NULL THEN 'onbekend'
@@ -125,6 +140,12 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
 
     # -- risk monitor (marts/risk_monitor) ----------------------------------------------------
     rwhere = [f"r.rmc_region_code = {_lit(sel.rmc_region)}"] if sel.rmc_region else []
+    if sel.pilot:
+        sel.risk_regions = [r for (r,) in con.sql(
+            f"SELECT DISTINCT rmc_region_code FROM {outflow_src} WHERE pilot_code = {_lit(sel.pilot)} "
+            f"AND rmc_region_code IS NOT NULL AND rmc_region_code <> '-' ORDER BY 1").fetchall()
+            if not sel.rmc_region or r == sel.rmc_region]
+        rwhere.append(f"r.rmc_region_code IN ({', '.join(_lit(r) for r in sel.risk_regions) or 'NULL'})")
     municipality, pjoin = "r.municipality_code", ""
     risk = con.sql(f"""
         SELECT r.reference_month, r.age, {L.age_band_sql('r.age')} AS band, r.rmc_region_code AS region,
@@ -174,13 +195,21 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
         quarantine = pd.DataFrame(columns=["source", "reason", "rows"])
     quarantine = quarantine.sort_values(["source", "reason"]).reset_index(drop=True)
 
-    ref = shipped_reference_dir()
-    gemeenten = con.sql(f"SELECT * FROM {reference_sql(ref, 'gemeenten')}").df()
-    pilots = con.sql(f"SELECT * FROM {reference_sql(ref, 'pilots')}").df()
+    regions = gemeenten.dropna(subset=["rmc_region_code"]).drop_duplicates("rmc_region_code")
     return Inputs(
         selection=sel, build=build, outflows=outflows, risk=risk, interventions=interventions,
         participants=participants, loads=loads, quarantine=quarantine,
-        region_names=dict(zip(gemeenten.rmc_regio_code, gemeenten.rmc_regio_naam)),
-        municipality_names=dict(zip(gemeenten.gemeente_code, gemeenten.gemeente_naam)),
-        pilot_names=dict(zip(pilots.pilot, pilots.naam)),
+        region_names=dict(zip(regions.rmc_region_code, regions.rmc_region_name)),
+        municipality_names=dict(zip(gemeenten.municipality_code, gemeenten.municipality_name)),
+        pilot_names=dict(zip(pilots.pilot_code, pilots.pilot_name)),
     )
+
+
+def _check_selection(sel: Selection, pilots: set, regions: set) -> None:
+    """An unknown code is an error with the codes that would work, not a report of everything."""
+    if sel.pilot and sel.pilot not in pilots:
+        raise ValueError(f"unknown pilot {sel.pilot!r}: the reference folder this warehouse was built with knows "
+                         f"{', '.join(sorted(pilots)) or 'no pilots'}")
+    if sel.rmc_region and sel.rmc_region not in regions:
+        raise ValueError(f"unknown RMC region {sel.rmc_region!r}: the reference folder this warehouse was built "
+                         f"with knows {', '.join(sorted(regions)) or 'no regions'}")

@@ -47,8 +47,17 @@ def count_cell(counter: Counter, k: Key, den: Key | None = None) -> Cell:
 def crosstab(counter: Counter, *, id: str, title: str, family: str, stub: str,
              row_dim: str, row_values, row_labels: dict, col_dim: str, col_values, col_labels: dict,
              base: Key = (), shares: bool = True, unit: str = "jongeren", chart: str | None = "stacked",
-             colours: dict | None = None, note: str = "", row_suffix: dict | None = None) -> Table:
-    """Rows × columns with a total column and a total row; shares within each row."""
+             colours: dict | None = None, note: str = "", horizon: int | None = None) -> Table:
+    """Rows × columns with a total column and a total row; shares within each row.
+
+    ``horizon``: the month after outflow the columns describe; rows counting an outflow whose month
+    u+horizon is not yet observed are marked ‘(voorlopig)’, and so is the table."""
+    row_suffix, provisional = {}, False
+    if horizon is not None:
+        open_ = counter.records["obs"].to_numpy() < horizon
+        row_suffix = {rv: PROVISIONAL_ROW for rv in row_values
+                      if (open_ & (counter.records[row_dim] == rv).to_numpy(dtype=bool)).any()}
+        provisional = bool(open_.any())
     rows, lines = [], []
     col_keys = [key((col_dim, c), base=base) for c in col_values]
     for rv in list(row_values) + [None]:
@@ -56,7 +65,7 @@ def crosstab(counter: Counter, *, id: str, title: str, family: str, stub: str,
         den = rbase if shares else None
         cells = [count_cell(counter, key((col_dim, c), base=rbase), den) for c in col_values]
         cells.append(count_cell(counter, rbase, den))
-        label = "Totaal" if rv is None else L.label(row_labels, rv) + (row_suffix or {}).get(rv, "")
+        label = ("Totaal" if rv is None else L.label(row_labels, rv)) + row_suffix.get(rv, "")
         rows.append((label, cells))
         lines.append((rbase, [c.key for c in cells[:-1]]))
     for ck in col_keys:
@@ -65,6 +74,20 @@ def crosstab(counter: Counter, *, id: str, title: str, family: str, stub: str,
                   rows=rows, family=family, unit=unit, note=note, chart=chart, lines=lines,
                   total_rows={len(rows) - 1},
                   colours=[colours.get(c, "#999999") for c in col_values] if colours else None)
+    return mark_provisional(table) if provisional else table
+
+
+PROVISIONAL_ROW = " (voorlopig)"
+PROVISIONAL_TITLE = " – met voorlopige cijfers"
+PROVISIONAL_NOTE = ("Rijen gemarkeerd met ‘(voorlopig)’ tellen uitstromers van wie deze maand na uitstroom nog niet "
+                    "is waargenomen; die cijfers veranderen nog als er gegevens binnenkomen.")
+
+
+def mark_provisional(table: Table) -> Table:
+    """A table with provisional figures says so in its title and its note (HTML and workbook alike)."""
+    table.title += PROVISIONAL_TITLE
+    table.provisional = True
+    table.note = f"{PROVISIONAL_NOTE} {table.note}".strip()
     return table
 
 
@@ -90,36 +113,32 @@ def outflow_tables(outflows: pd.DataFrame) -> dict[str, list[Table]]:
 
     status_tables = []
     for k in L.HORIZONS:
-        final_col = f"final_{k}" if k != 24 else "f24"
-        provisional = {}
-        for cohort in cohorts:
-            rows = outflows[outflows["cohort"] == cohort]
-            done = rows[final_col].eq("definitief").all() if k == 24 else rows[final_col].all()
-            if not done:
-                provisional[cohort] = " (voorlopig)"
         status_tables.append(crosstab(
             c, id=f"status{k}_cohort", title=f"Situatie {k} maanden na uitstroom, per cohort", family="uitstroom",
             stub="Cohort (uitstroomjaar)", row_dim="cohort", row_values=cohorts, row_labels={},
             col_dim=f"m{k}", col_values=list(L.STATUSES), col_labels=L.STATUS_LABELS, unit="uitstromers",
-            colours=L.STATUS_COLOURS, row_suffix=provisional))
+            colours=L.STATUS_COLOURS, horizon=k))
     out["status_cohort"] = status_tables
     out["status_programme"] = [crosstab(
         c, id=f"status{k}_opleiding", title=f"Situatie {k} maanden na uitstroom, per opleiding", family="uitstroom",
         stub="Opleiding bij uitstroom", row_dim="prog", row_values=progs, row_labels=L.PROGRAMME_LABELS,
         col_dim=f"m{k}", col_values=list(L.STATUSES), col_labels=L.STATUS_LABELS, unit="uitstromers",
-        colours=L.STATUS_COLOURS) for k in L.HORIZONS]
+        colours=L.STATUS_COLOURS, horizon=k) for k in L.HORIZONS]
 
     # the path: status in every month u+1 … u+24, all outflows of the selection
     rows, lines = [], []
+    observed = outflows["obs"].to_numpy()
     for m in range(1, WINDOW + 1):
         cells = [count_cell(c, key((f"m{m}", s)), ()) for s in L.STATUSES] + [count_cell(c, (), ())]
-        rows.append((f"Maand {m}", cells))
+        rows.append((f"Maand {m}" + (PROVISIONAL_ROW if (observed < m).any() else ""), cells))
         lines.append(((), [x.key for x in cells[:-1]]))
     out["pad"] = [Table(
         id="pad_24_maanden", title="Situatie per maand na uitstroom (maand 1 tot en met 24)", stub="Maand na uitstroom",
         columns=[L.STATUS_LABELS[s] for s in L.STATUSES] + ["Totaal"], rows=rows, family="uitstroom",
         unit="uitstromers", chart="area", lines=lines, colours=[L.STATUS_COLOURS[s] for s in L.STATUSES],
         note="Alle uitstromers van de selectie; maanden die nog niet zijn waargenomen tellen als ‘nog onbekend’.")]
+    if (observed < WINDOW).any():
+        mark_provisional(out["pad"][0])
 
     sustained = []
     for dim, what in (("sd", "Duurzame bestemming"), ("sw", "Duurzaam werk")):
@@ -131,18 +150,18 @@ def outflow_tables(outflows: pd.DataFrame) -> dict[str, list[Table]]:
                 title=f"{what} (maand 19–24 na uitstroom), per {suffix}", family="uitstroom", stub=stub,
                 row_dim=row_dim, row_values=row_values, row_labels=row_labels, col_dim=dim,
                 col_values=list(L.SUSTAINED), col_labels=L.SUSTAINED_LABELS, unit="uitstromers",
-                colours=L.SUSTAINED_COLOURS))
+                colours=L.SUSTAINED_COLOURS, horizon=WINDOW))
     out["duurzaam"] = sustained
 
     out["deelname"] = [
         crosstab(c, id="deelname_status12", title="Situatie 12 maanden na uitstroom, naar deelname aan de pilot",
                  family="uitstroom", stub="Deelname", row_dim="part", row_values=parts,
                  row_labels=L.PARTICIPATION_LABELS, col_dim="m12", col_values=list(L.STATUSES),
-                 col_labels=L.STATUS_LABELS, unit="uitstromers", colours=L.STATUS_COLOURS),
+                 col_labels=L.STATUS_LABELS, unit="uitstromers", colours=L.STATUS_COLOURS, horizon=12),
         crosstab(c, id="deelname_bestemming", title="Duurzame bestemming, naar deelname aan de pilot",
                  family="uitstroom", stub="Deelname", row_dim="part", row_values=parts,
                  row_labels=L.PARTICIPATION_LABELS, col_dim="sd", col_values=list(L.SUSTAINED),
-                 col_labels=L.SUSTAINED_LABELS, unit="uitstromers", colours=L.SUSTAINED_COLOURS),
+                 col_labels=L.SUSTAINED_LABELS, unit="uitstromers", colours=L.SUSTAINED_COLOURS, horizon=WINDOW),
     ]
     return out
 

@@ -7,6 +7,15 @@ INTERN_NOTICE = ("Intern document met exacte aantallen. Niet verspreiden buiten 
 PUBLIEK_NOTICE = ("Publieksversie. Aantallen onder 10 personen zijn onderdrukt (‘<10’); om terugrekenen te "
                   "voorkomen zijn ook enkele andere cellen onderdrukt.")
 
+QUALITY_INTRO = ("Wat er is aangeleverd, wat is geweigerd en waarom, en welke regels in quarantaine staan. Deze "
+                 "tabellen tellen bestanden en regels, geen personen.")
+QUALITY_PUBLIEK = (
+    "De tabellen over aangeleverde, geweigerde en in quarantaine geplaatste bestanden en regels staan alleen in "
+    "de interne versie. Een regel is meestal één persoon (een inschrijving, een maand werk), dus ook die "
+    "aantallen vallen onder de regel dat niets onder 10 personen wordt gepubliceerd; ze zijn bedoeld voor wie de "
+    "gegevens beheert, niet voor de lezer van de cijfers. Tot welke maand de gegevens zijn waargenomen, staat in "
+    "de samenvatting.")
+
 PARTICIPATION_CAVEAT = (
     "Let op: deelnemers en niet-deelnemers verschillen in wie ze zijn. Jongeren worden niet door loting "
     "ingedeeld; wie ondersteuning krijgt, had die vaak juist nodig, en de vergelijkingsgroep bevat ook "

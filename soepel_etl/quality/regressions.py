@@ -1,0 +1,150 @@
+"""Between builds: what the new build (in the run's folder) says against the committed one.
+
+The model checks in ``suites.py`` ask whether a build agrees with itself; these ask whether it agrees
+with the build before it, which is where real regressions show (a lost staging file, a model that
+drops rows, a coverage rule gone wrong). Each is a small DuckDB reduction — counts per coverage
+kind, per cohort, per build — handed to GX like every other reduction; no identifier value leaves
+DuckDB (person keys are only joined on, never returned).
+
+The previous build is the committed warehouse (``tx.root``): its latest ``_meta/builds`` row and its
+``marts/outflow_outcomes``. A first build has nothing to compare with and skips these suites.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ..warehouse.builds import BUILDS
+from ..warehouse.loads import LOADS
+from ..warehouse.transaction import Transaction
+from .policy import BATCH_COLUMN
+
+OUTFLOWS = "marts/outflow_outcomes"
+# the 24-month figures of an outflow that are final once final_24 is (warehouse/changes.py)
+FINAL_24 = ("status_24", "months_werk_24", "months_onderwijs_24", "months_werkend_lerend_24", "months_uitkering_24",
+            "months_geen_24", "months_onbekend_24", "sustained_destination_24", "sustained_work_24", "final_24",
+            "statuses_24")
+
+
+def _parquet(folder: Path) -> list[str]:
+    return sorted(str(p) for p in Path(folder).rglob("*.parquet")) if Path(folder).is_dir() else []
+
+
+def _index(month: str | None) -> int | None:
+    return None if month is None else int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
+def previous_build(root: Path) -> dict | None:
+    files = _parquet(Path(root) / BUILDS)
+    if not files:
+        return None
+    rows = duckdb.sql(f"SELECT * FROM read_parquet({files!r}, union_by_name=true) ORDER BY built_at DESC LIMIT 1"
+                      ).to_arrow_table().to_pylist()
+    return rows[0] if rows else None
+
+
+def coverage_frame(previous: dict, coverage) -> pd.DataFrame:
+    rows = []
+    for kind, before, now in (("employment", previous.get("employment_coverage_month"), coverage.employment_month),
+                              ("education", previous.get("education_coverage_month"), coverage.education_month)):
+        if before is None:
+            continue
+        b, n = _index(before), _index(now)
+        n = -1 if n is None else n
+        rows.append({BATCH_COLUMN: f"coverage/{kind}", "previous_month_index": b, "month_index": n,
+                     "months_back": max(b - n, 0)})
+    return pd.DataFrame(rows, columns=[BATCH_COLUMN, "previous_month_index", "month_index", "months_back"])
+
+
+def _touched_relation(con, tx: Transaction, previous: dict) -> str:
+    """Person keys of every record loaded since the previous build: this run's staged files, and
+    committed ones whose load came after that build (ingest and build can be separate runs)."""
+    files = _parquet(tx.tmp / "staging")
+    loads = _parquet(tx.root / LOADS)
+    if loads:
+        later = con.execute(f"SELECT DISTINCT source, load_id FROM read_parquet({loads!r}, union_by_name=true) "
+                            "WHERE outcome = 'loaded' AND loaded_at > ?", [previous["built_at"]]).fetchall()
+        files += [str(p) for source, load_id in later
+                  if (p := tx.root / "staging" / str(source) / f"{load_id}.parquet").is_file()]
+    if not files:
+        return "(SELECT CAST(NULL AS VARCHAR) AS person_key WHERE false)"
+    return f"(SELECT DISTINCT person_key FROM read_parquet({sorted(set(files))!r}, union_by_name=true))"
+
+
+def final_figures_frame(con, tx: Transaction, previous: dict) -> pd.DataFrame | None:
+    old = _parquet(tx.root / OUTFLOWS)
+    if not old:
+        return None
+    old_columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({old!r}, union_by_name=true)"
+                                             ).fetchall()}
+    new_columns = {r[0] for r in con.execute("DESCRIBE marts_outflow_outcomes").fetchall()}
+    compared = [c for c in FINAL_24 if c in old_columns and c in new_columns]
+    if "final_24" not in compared:
+        return None
+    figures = ", ".join(compared)
+    row = con.execute(f"""
+        WITH before AS (
+            SELECT brin, enrolment_id, person_key, hash({figures}) AS h
+            FROM read_parquet({old!r}, union_by_name=true) WHERE final_24
+        ), now AS (
+            SELECT brin, enrolment_id, hash({figures}) AS h FROM marts_outflow_outcomes
+        ), changed AS (
+            SELECT b.person_key FROM before AS b LEFT JOIN now AS n USING (brin, enrolment_id)
+            WHERE n.h IS DISTINCT FROM b.h
+        )
+        SELECT count(*) AS changed,
+               count(*) FILTER (WHERE person_key IN (SELECT person_key FROM {_touched_relation(con, tx, previous)}))
+                   AS explained
+        FROM changed""").fetchone()
+    changed, explained = int(row[0]), int(row[1])
+    return pd.DataFrame([{BATCH_COLUMN: OUTFLOWS, "changed": changed, "explained": explained,
+                          "unexplained": changed - explained}])
+
+
+def outflows_frame(con, tx: Transaction, drop_share_max: float) -> pd.DataFrame | None:
+    old = _parquet(tx.root / OUTFLOWS)
+    if not old:
+        return None
+    df = con.execute(f"""
+        WITH before AS (SELECT cohort, count(*) AS n FROM read_parquet({old!r}, union_by_name=true) GROUP BY cohort),
+             now AS (SELECT cohort, count(*) AS n FROM marts_outflow_outcomes GROUP BY cohort)
+        SELECT '{OUTFLOWS} cohort ' || b.cohort AS {BATCH_COLUMN}, b.n AS previous_outflows,
+               coalesce(n.n, 0) AS outflows,
+               greatest(b.n - coalesce(n.n, 0), 0) / b.n AS drop_share, ? AS drop_share_max
+        FROM before AS b LEFT JOIN now AS n USING (cohort) ORDER BY b.cohort""", [float(drop_share_max)]).fetchdf()
+    return df
+
+
+def onbekend_frame(con, previous: dict, onbekend_share_max: float) -> pd.DataFrame | None:
+    """'onbekend' among the person-months of the months the previous build observed.
+
+    Observation is per month and the same for everyone (definitions.md: m ≤ both coverage months), so
+    the person-months the previous build had observed are the rows of months up to its observed-until
+    month, and none of them was 'onbekend' there (status 'onbekend' ⇔ not observed). Their share of
+    'onbekend' now is therefore the rise. Counted from the new build's per-month profile (no rescan).
+    """
+    e, o = _index(previous.get("employment_coverage_month")), _index(previous.get("education_coverage_month"))
+    if e is None or o is None:
+        return None
+    row = con.execute("SELECT coalesce(sum(rows), 0), coalesce(sum(onbekend), 0) FROM person_month_profile "
+                      "WHERE month_index <= ?", [min(e, o)]).fetchone()
+    observed, unknown = int(row[0]), int(row[1])
+    return pd.DataFrame([{BATCH_COLUMN: "core/person_month", "previously_observed": observed, "onbekend": unknown,
+                          "onbekend_share": unknown / observed if observed else 0.0,
+                          "onbekend_share_max": float(onbekend_share_max)}])
+
+
+def regression_frames(con, tx: Transaction, coverage, outflow_drop_max: float,
+                      onbekend_rise_max: float) -> dict[str, pd.DataFrame]:
+    """``regression_<check>`` → reduction, for every check that has a previous build to compare with."""
+    previous = previous_build(tx.root)
+    if previous is None:
+        return {}
+    frames = {"regression_coverage": coverage_frame(previous, coverage),
+              "regression_final_figures": final_figures_frame(con, tx, previous),
+              "regression_outflows_per_cohort": outflows_frame(con, tx, outflow_drop_max),
+              "regression_onbekend": onbekend_frame(con, previous, onbekend_rise_max)}
+    return {name: frame for name, frame in frames.items() if frame is not None and len(frame)}
