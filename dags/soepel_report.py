@@ -24,7 +24,7 @@ from soepel_airflow.assets import ALL_MARTS_PUBLISHED
 from soepel_airflow.callbacks import dag_failed
 from soepel_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, folder_params
 
-# the six pilot codes (soepel_etl.extracts.contracts.PILOT_CODES); not imported: parsing a DAG
+# the six pilot codes (soepel_etl.schema.contracts.PILOT_CODES); not imported: parsing a DAG
 # must not load the package
 PILOTS = ["IJV", "AMS", "RIJ", "ZOD", "RIV", "FRN"]
 

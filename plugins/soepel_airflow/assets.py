@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, AssetAlias, AssetAll, AssetAny
 
-# the sources of spec/extracts.md (tests check this equals soepel_etl.extracts.contracts.SOURCES)
+# the sources of spec/extracts.md (tests check this equals soepel_etl.schema.contracts.SOURCES)
 SOURCES = ("onderwijs", "werk", "uitkeringen", "deelnemers", "interventies")
 # the marts of spec/warehouse.md
 MARTS = ("outflow_outcomes", "cohort_outcomes", "risk_monitor")

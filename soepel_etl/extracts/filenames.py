@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .contracts import PILOT_CODES, SOURCES
+from ..schema.contracts import PILOT_CODES, SOURCES
 
 _NAME = re.compile(r"(?P<source>[a-z]+)_(?P<sender>[A-Za-z0-9]+)_(?P<date>[0-9]{8})\.(?P<ext>csv|xlsx)")
 _SENDER = re.compile(r"GM[0-9]{4}|[0-9A-Z]{4}|" + "|".join(PILOT_CODES))

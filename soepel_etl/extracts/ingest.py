@@ -19,13 +19,13 @@ from typing import Callable
 import duckdb
 
 from ..identity.pseudonyms import PseudonymKey
-from ..models.current import current_sql, valid_consent_sql
+from ..schema.versions import current_sql, valid_consent_sql
 from .. import quality
 from ..privacy import mask_identifiers, scrub
 from ..reference import reference_sql
 from ..warehouse.loads import LoadRecord, read_loads
 from ..warehouse.transaction import Transaction
-from .contracts import SOURCES, Source
+from ..schema.contracts import SOURCES, Source
 from .filenames import BadName, DeliveryName, parse_delivery_name
 from .late_consent import LateConsent, load_late_consent
 from .reader import Unreadable, read_delivery

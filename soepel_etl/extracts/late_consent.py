@@ -24,10 +24,10 @@ from pathlib import Path
 import duckdb
 
 from ..identity.pseudonyms import PseudonymKey
-from ..models.current import current_sql, valid_consent_sql
+from ..schema.versions import current_sql, valid_consent_sql
 from ..warehouse.loads import LoadRecord, read_loads
 from ..warehouse.transaction import Transaction
-from .contracts import SOURCES
+from ..schema.contracts import SOURCES
 from .reader import Unreadable, read_delivery
 from .rows import checked_sql
 from .staging import staging_from, staging_query, staging_select

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..identity.identifiers import bsn_valid_sql, normalised_sql, onderwijsnummer_valid_sql
-from .contracts import Column, Source
+from ..schema.contracts import Column, Source
 
 MIN_AGE, MAX_AGE = 12, 40
 

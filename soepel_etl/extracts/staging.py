@@ -5,11 +5,10 @@ birth date, a full postcode or an employer number.
 
 from __future__ import annotations
 
-from ..identity.pseudonyms import hmac_sql, surrogate_id_sql
-from ..models.definitions import month_text_index_sql
-from .contracts import Column, Source
+from ..identity.pseudonyms import hmac_sql
+from ..schema.contracts import Column, Source
+from ..schema.staging import surrogates
 
-LINEAGE = ("load_id", "file_name", "sender", "delivery_date", "line_number")
 
 
 def _staged_value(c: Column) -> str:
@@ -41,19 +40,6 @@ def staging_select(source: Source) -> str:
         if c.kind != "identifier":
             cols.append(f"{_staged_value(c)} AS {c.staged_as}")
     return ",\n  ".join(cols)
-
-
-def surrogates(source: Source) -> list[tuple[str, str, str]]:
-    """(name, SQL type, expression over a staged row) of the integer columns staging keeps for the build.
-
-    Computed once per row at ingest rather than on every build: the build joins and groups on
-    ``person_id`` (and for werk on ``employer_id`` and ``month_index``), never on 64-character strings.
-    """
-    cols = [("person_id", "BIGINT", surrogate_id_sql("person_key"))]
-    if source.name == "werk":
-        cols += [("employer_id", "BIGINT", surrogate_id_sql("employer_key")),
-                 ("month_index", "INTEGER", month_text_index_sql("month"))]
-    return cols
 
 
 def staging_query(source: Source, select: str, from_clause: str) -> str:
@@ -101,24 +87,3 @@ def quarantine_select(source: Source) -> str:
     ]
     cols += [f"{_masked(c)} AS {c.name}" for c in source.columns]
     return ",\n  ".join(cols)
-
-
-_TYPES = {"date": "DATE", "month": "VARCHAR", "integer": "INTEGER", "number": "DOUBLE"}
-
-
-def staging_ddl(source: Source) -> str:
-    """Column definitions of ``staging/<source>``: what the build expects even when nothing is staged."""
-    cols = ["load_id VARCHAR", "file_name VARCHAR", "sender VARCHAR", "delivery_date DATE", "line_number BIGINT",
-            "person_key VARCHAR", "identifier_type VARCHAR"]
-    for c in source.columns:
-        if c.kind == "identifier":
-            continue
-        if c.name == "geboortedatum":
-            kind = "VARCHAR"
-        elif c.name in ("diploma", "toestemming"):
-            kind = "BOOLEAN"
-        else:
-            kind = _TYPES.get(c.kind, "VARCHAR")
-        cols.append(f"{c.staged_as} {kind}")
-    cols += [f"{name} {kind}" for name, kind, _ in surrogates(source)]
-    return ", ".join(cols)

@@ -79,14 +79,3 @@ def hmac_sql(message: str, ipad_param: str = "$ipad", opad_param: str = "$opad")
     """
     inner = f"unhex(sha256({ipad_param} || encode({message})))"
     return f"sha256({opad_param} || {inner})"
-
-
-def surrogate_id_sql(pseudonym: str) -> str:
-    """SQL: a 60-bit integer from the first 15 hex digits of a pseudonym (``person_key``, ``employer_key``).
-
-    Staging stores it beside the pseudonym so the build joins and groups on integers instead of
-    64-character strings (hashing those is what does not scale). It is no way back to an identifier:
-    it is a prefix of the pseudonym. The build checks that no two person_keys share one and fails
-    loudly rather than merge two people; at national scale the chance is about 1 in 370 000.
-    """
-    return f"CAST(CAST('0x' || substr({pseudonym}, 1, 15) AS UBIGINT) AS BIGINT)"

@@ -1,7 +1,7 @@
 """Build core tables and marts from staging, in DuckDB, into a Transaction.
 
 The SQL lives in one file per table (``core/*.sql``, ``marts/*.sql``), templated with ``${name}``
-placeholders that this module fills from :mod:`soepel_etl.models.definitions` — so each rule has
+placeholders that this module fills from :mod:`soepel_etl.schema.rules` — so each rule has
 one home — and from the run's coverage months and reference date.
 
 Two kinds of model. The small ones (enrolments, persons, benefit spells, the pilot register) are
@@ -25,15 +25,15 @@ from string import Template
 import duckdb
 
 from .. import quality
-from ..extracts.contracts import SOURCES
-from ..extracts.staging import staging_ddl, surrogates
+from ..schema.contracts import SOURCES
+from ..schema.staging import staging_ddl, surrogates
 from ..quality.reductions import core_frame, core_profile_sql, mart_frame
 from ..quality.regressions import regression_frames
 from ..reference import reference_sql
 from ..settings import ONBEKEND_RISE_MAX, OUTFLOW_DROP_MAX, PERSON_MONTHS_PER_RANGE
 from ..warehouse.transaction import Transaction
-from . import definitions as d
-from .current import current_sql, file_rank_sql
+from ..schema import rules as d
+from ..schema.versions import current_sql, file_rank_sql
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ def _check_person_ids(con) -> None:
             GROUP BY person_id HAVING min(person_key) <> max(person_key))""").fetchone()[0]
     if shared:
         raise PersonIdCollision(
-            f"{shared} surrogate id(s) shared by more than one person_key; widen identity.pseudonyms.surrogate_id_sql")
+            f"{shared} surrogate id(s) shared by more than one person_key; widen schema.rules.surrogate_id_sql")
 
 
 def connect(workdir: Path, memory_limit: str = "3GB", threads: int = 2) -> duckdb.DuckDBPyConnection:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ..extracts.contracts import SOURCES
+from ..schema.contracts import SOURCES
 from ..warehouse.transaction import Transaction
 from .policy import CRITICAL, WARNING
 from .runner import QualityFailure, QualityRun

@@ -22,9 +22,9 @@ import datetime as dt
 
 import pandas as pd
 
-from ..extracts.contracts import PILOT_CODES, SOURCES, Source
-from ..extracts.staging import staging_ddl
-from ..models import definitions as d
+from ..schema.contracts import PILOT_CODES, SOURCES, Source
+from ..schema.staging import staging_ddl
+from ..schema import rules as d
 from .policy import BATCH_COLUMN
 from .suites import range_columns, reason_columns
 

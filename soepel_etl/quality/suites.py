@@ -17,8 +17,8 @@ import json
 import uuid
 from pathlib import Path
 
-from ..extracts.contracts import SOURCES, Source
-from ..models import definitions as d
+from ..schema.contracts import SOURCES, Source
+from ..schema import rules as d
 from .policy import CRITICAL, WARNING
 
 NAMESPACE = uuid.UUID("5b0e6f6e-5e1a-4c51-9a43-7e7a8f0a7b11")

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..models.definitions import WINDOW
+from ..schema.rules import WINDOW
 from . import labels as L
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..models.definitions import HORIZONS, NO_CODE, NO_REGISTRATION, STATUS_PRIORITY
+from ..schema.rules import HORIZONS, NO_CODE, NO_REGISTRATION, STATUS_PRIORITY
 
 # statuses in reading order (active first, unknown last); codes from definitions.md
 STATUSES = ("werk", "werkend_lerend", "onderwijs", "uitkering", "geen", "onbekend")

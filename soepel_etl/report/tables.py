@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..models.definitions import WINDOW
+from ..schema.rules import WINDOW
 from . import labels as L
 from .model import Cell, Key, Table, key
 

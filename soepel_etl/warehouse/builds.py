@@ -26,7 +26,7 @@ from .transaction import Transaction
 BUILDS = "_meta/builds"
 PACKAGE = Path(__file__).resolve().parents[1]
 # the code a build's result depends on, relative to the package (a change in any of them rebuilds)
-BUILD_CODE = ("models/**/*.sql", "models/**/*.py", "quality/suites.py", "quality/reductions.py")
+BUILD_CODE = ("models/**/*.sql", "models/**/*.py", "schema/*.py", "quality/suites.py", "quality/reductions.py")
 
 
 def code_digest(package: Path | None = None) -> str:

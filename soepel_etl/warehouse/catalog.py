@@ -14,8 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-from ..extracts.contracts import SOURCES
-from ..extracts.staging import staging_ddl
+from ..schema.contracts import SOURCES
+from ..schema.staging import staging_ddl
 from .marker import check
 from .loads import CURRENT_SQL, history_sql
 from .transaction import FILE_MODE

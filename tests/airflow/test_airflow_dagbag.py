@@ -105,7 +105,7 @@ def test_schedules_chain_through_assets(dagbag):
 def test_asset_sources_and_marts_match_the_package():
     from soepel_airflow.assets import MARTS, SOURCES
 
-    from soepel_etl.extracts.contracts import SOURCES as PACKAGE_SOURCES
+    from soepel_etl.schema.contracts import SOURCES as PACKAGE_SOURCES
 
     assert set(SOURCES) == set(PACKAGE_SOURCES)
     assert set(MARTS) == {"outflow_outcomes", "cohort_outcomes", "risk_monitor"}

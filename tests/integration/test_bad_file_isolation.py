@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from soepel_etl.extracts.contracts import SOURCES
+from soepel_etl.schema.contracts import SOURCES
 from soepel_etl.quality.policy import CRITICAL
 from soepel_etl.quality.suites import MIN_ROWS_FOR_RATES, raw_suite
 from tests.conftest import (

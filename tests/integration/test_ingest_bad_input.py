@@ -293,7 +293,7 @@ def test_line_numbers_hold_in_a_large_file_read_in_parallel(landing, warehouse):
 
 def test_equal_delivery_dates_the_file_name_that_sorts_last_wins(landing, warehouse):
     """extracts.md: the later leverdatum wins; on equal dates the file name that sorts last wins."""
-    from soepel_etl.models.current import current_sql
+    from soepel_etl.schema.versions import current_sql
 
     onderwijs(landing, [onderwijs_row(inschrijving_id="K1", datum_uitschrijving="30-06-2019")],
               name="onderwijs_30MD_20200315.csv")

@@ -74,3 +74,14 @@ def month_text_sql(index_expr: str) -> str:
 def risk_level_sql(score: str) -> str:
     cases = " ".join(f"WHEN {score} >= {n} THEN '{level}'" for n, level in RISK_LEVELS)
     return f"CASE {cases} END"
+
+
+def surrogate_id_sql(pseudonym: str) -> str:
+    """SQL: a 60-bit integer from the first 15 hex digits of a pseudonym (``person_key``, ``employer_key``).
+
+    Staging stores it beside the pseudonym so the build joins and groups on integers instead of
+    64-character strings (hashing those is what does not scale). It is no way back to an identifier:
+    it is a prefix of the pseudonym. The build checks that no two person_keys share one and fails
+    loudly rather than merge two people; at national scale the chance is about 1 in 370 000.
+    """
+    return f"CAST(CAST('0x' || substr({pseudonym}, 1, 15) AS UBIGINT) AS BIGINT)"
