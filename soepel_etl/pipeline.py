@@ -12,6 +12,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 
+from .extracts.arrival import SEEN_FILES, read_seen, write_seen
 from .extracts.ingest import IngestResult, discover, ingest_landing, latest_delivery_date
 from .models.build import BuildResult, build
 from . import quality
@@ -104,6 +105,8 @@ def ingest(settings: Settings, tx: Transaction, reference_date: dt.date | None,
     if broken:
         raise LoadInvariantBroken(f"row counts do not add up for: {', '.join(broken)}")
     quality.check_ingest(tx, result.records)   # critical → raises, the run rolls back
+    if result.hashed:
+        write_seen(result.hashed, tx.add_file(f"{SEEN_FILES}/{tx.run_id}.parquet"))
     if result.records:
         write_part(result.records, tx.add_file(f"{LOADS}/{tx.run_id}.parquet"))
         for r in result.records:
@@ -205,10 +208,15 @@ def run(settings: Settings, wait_seconds: float = 0) -> RunSummary:
     return _transaction(settings, work, wait_seconds)
 
 
-def new_files(settings: Settings) -> list[str]:
-    """Landing-zone files (paths relative to it) not seen by any earlier run, in load order."""
+def new_files(settings: Settings, settle_seconds: float = 0) -> list[str]:
+    """Landing-zone files (paths relative to it) not seen by any earlier run, in load order.
+
+    Files still being written or modified within ``settle_seconds`` wait for a later call; files
+    an earlier run hashed (same path, size and mtime) are not read again (:mod:`.extracts.arrival`).
+    """
     seen = {(r["file_name"], r["sha256"]) for r in read_loads(settings.warehouse).to_pylist()}
-    return [str(d.path.relative_to(settings.landing)) for d in discover(settings.landing)
+    return [str(d.path.relative_to(settings.landing))
+            for d in discover(settings.landing, settle_seconds=settle_seconds, seen=read_seen(settings.warehouse))
             if (d.file_name, d.sha256) not in seen]
 
 
