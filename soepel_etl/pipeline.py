@@ -12,7 +12,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 
-from .extracts.arrival import SEEN_FILES, read_seen, write_seen
+from .extracts.arrival import SEEN_FILES, unseen, write_seen
 from .extracts.ingest import IngestResult, discover, ingest_landing, latest_delivery_date
 from .models.build import BuildResult, build
 from . import quality
@@ -21,7 +21,7 @@ from .settings import Settings
 from .warehouse.builds import BUILDS, build_fingerprint, last_fingerprint, write_build_record
 from .warehouse import changes as final_figures
 from .warehouse.catalog import CATALOG, write_catalog
-from .warehouse.loads import LOADS, LoadRecord, read_loads, write_part
+from .warehouse.loads import LOADS, LoadRecord, loaded_names_and_hashes, read_loads, write_part
 from .warehouse.transaction import Transaction
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def ingest(settings: Settings, tx: Transaction, reference_date: dt.date | None,
         raise LoadInvariantBroken(f"row counts do not add up for: {', '.join(broken)}")
     quality.check_ingest(tx, result.records)   # critical → raises, the run rolls back
     if result.hashed:
-        write_seen(result.hashed, tx.add_file(f"{SEEN_FILES}/{tx.run_id}.parquet"))
+        write_seen(tx.root, result.hashed, tx.add_file(SEEN_FILES))
     if result.records:
         write_part(result.records, tx.add_file(f"{LOADS}/{tx.run_id}.parquet"))
         for r in result.records:
@@ -211,12 +211,16 @@ def run(settings: Settings, wait_seconds: float = 0) -> RunSummary:
 def new_files(settings: Settings, settle_seconds: float = 0) -> list[str]:
     """Landing-zone files (paths relative to it) not seen by any earlier run, in load order.
 
-    Files still being written or modified within ``settle_seconds`` wait for a later call; files
-    an earlier run hashed (same path, size and mtime) are not read again (:mod:`.extracts.arrival`).
+    Files still being written or modified within ``settle_seconds`` wait for a later call. Files an
+    earlier run looked at (same path, size and mtime, :mod:`.extracts.arrival`) are not read again;
+    only the others are hashed and checked against the loads manifest.
     """
-    seen = {(r["file_name"], r["sha256"]) for r in read_loads(settings.warehouse).to_pylist()}
+    fresh = unseen(settings.landing, settings.warehouse, settle_seconds)
+    if not fresh:
+        return []
+    seen = loaded_names_and_hashes(settings.warehouse)
     return [str(d.path.relative_to(settings.landing))
-            for d in discover(settings.landing, settle_seconds=settle_seconds, seen=read_seen(settings.warehouse))
+            for d in discover(settings.landing, set(fresh), settle_seconds=settle_seconds)
             if (d.file_name, d.sha256) not in seen]
 
 

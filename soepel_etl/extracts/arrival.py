@@ -8,9 +8,11 @@ or when it was modified within the *settle period* (60 s in the scheduled ingest
 left alone and picked up by a later run, once it is complete and quiet.
 
 Hashing every file on every scheduled run would re-read the whole landing zone each half hour.
-So each run records, inside its own transaction, the files it hashed as ``(path, size, mtime_ns,
-sha256)`` in ``_meta/seen_files/<run_id>.parquet``; a later scan trusts that hash for a file with
-the same path, size and modification time and hashes only files that are new or changed.
+So each ingest records, inside its own transaction, every file it looked at as ``(path, size,
+mtime_ns, sha256)`` in ``_meta/seen_files.parquet``: one file, replaced as a whole at commit, so a
+scan reads one small file rather than a part per run. A file in that index was loaded, rejected or
+skipped as seen by that run, so a scan that finds every ready file there knows, without reading
+any file or the loads manifest, that nothing is new; it hashes only files that are new or changed.
 """
 
 from __future__ import annotations
@@ -22,12 +24,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 PARTIAL_SUFFIXES = (".part", ".tmp", ".filepart")
-SEEN_FILES = "_meta/seen_files"
+SEEN_FILES = "_meta/seen_files.parquet"
 SEEN_SCHEMA = pa.schema([("path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()),
                          ("sha256", pa.string())])
 
@@ -91,11 +92,17 @@ def scan(landing: Path, settle_seconds: float = 0, now: float | None = None) -> 
 
 def read_seen(warehouse: Path) -> dict[StatKey, str]:
     """The hashes earlier runs recorded, by (path, size, mtime_ns)."""
-    folder = Path(warehouse) / SEEN_FILES
-    if not folder.is_dir() or not any(folder.glob("*.parquet")):
+    path = Path(warehouse) / SEEN_FILES
+    if not path.is_file():
         return {}
-    rows = duckdb.sql(f"SELECT DISTINCT path, size, mtime_ns, sha256 FROM read_parquet('{folder}/*.parquet')").fetchall()
-    return {(p, s, m): h for p, s, m, h in rows}
+    cols = pq.read_table(path).to_pydict()
+    return {(p, s, m): h for p, s, m, h in zip(cols["path"], cols["size"], cols["mtime_ns"], cols["sha256"])}
+
+
+def unseen(landing: Path, warehouse: Path, settle_seconds: float = 0) -> list[str]:
+    """Landing-relative paths of ready files that no earlier run looked at as they are now."""
+    seen = read_seen(warehouse)
+    return [f.rel for f in scan(landing, settle_seconds).ready if f.key not in seen]
 
 
 def sha256_of(path: Path) -> str:
@@ -120,6 +127,8 @@ def hash_of(file: Arrived, seen: dict[StatKey, str]) -> tuple[str, bool]:
     return sha, (st.st_size, st.st_mtime_ns) == (file.size, file.mtime_ns)
 
 
-def write_seen(entries: Iterable[tuple[StatKey, str]], path: Path) -> None:
-    rows = [{"path": p, "size": s, "mtime_ns": m, "sha256": h} for (p, s, m), h in entries]
+def write_seen(warehouse: Path, entries: Iterable[tuple[StatKey, str]], path: Path) -> None:
+    """Write the index as it was in ``warehouse`` plus ``entries`` to ``path`` (the transaction's copy)."""
+    merged = read_seen(warehouse) | dict(entries)
+    rows = [{"path": p, "size": s, "mtime_ns": m, "sha256": h} for (p, s, m), h in sorted(merged.items())]
     pq.write_table(pa.Table.from_pylist(rows, schema=SEEN_SCHEMA), path)

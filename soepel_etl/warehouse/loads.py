@@ -84,3 +84,11 @@ def read_loads(warehouse: Path) -> pa.Table:
     return duckdb.sql(
         f"SELECT * FROM read_parquet('{folder}/*.parquet', union_by_name=true) ORDER BY loaded_at, load_id"
     ).to_arrow_table()
+
+
+def loaded_names_and_hashes(warehouse: Path) -> set[tuple[str, str]]:
+    """(file_name, sha256) of every file in the manifest: reads two columns only (one part per run adds up)."""
+    folder = Path(warehouse) / LOADS
+    if not folder.exists() or not any(folder.glob("*.parquet")):
+        return set()
+    return set(duckdb.sql(f"SELECT file_name, sha256 FROM read_parquet('{folder}/*.parquet')").fetchall())
