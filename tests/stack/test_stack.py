@@ -49,7 +49,7 @@ KEEP = {
 LATER_DELIVERY = "onderwijs/onderwijs_30ME_20240313.csv"     # held back, arrives in the second round
 BAD_FILE = "werk/werk_UWV_20240401.csv"                       # the right name, the wrong structure
 PARTIAL_FILE = "werk/werk_UWV_20240415.csv.part"              # a copy still in progress
-RUN_TIMEOUT = 300
+RUN_TIMEOUT = 900     # per round; ~1-2 min on a quiet 2-core machine, far more when it is shared
 
 
 @pytest.fixture(scope="session")
@@ -262,8 +262,9 @@ def stack_run(request, stack_site):
         stack.stop()
         out["timings"]["total"] = round(time.monotonic() - started, 1)
         print(f"\nstack {executor} timings (s): {out['timings']}")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for name in os.listdir(stack.logs):
-            shutil.copy(stack.logs / name, ARTIFACTS / f"{executor}-{name}") if ARTIFACTS.exists() else None
+            shutil.copy(stack.logs / name, ARTIFACTS / f"{executor}-{name}")
         shutil.rmtree(root, ignore_errors=True)
 
 
