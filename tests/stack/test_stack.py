@@ -167,6 +167,10 @@ def _screenshot(stack: Stack, api: Api, run_id: str, path: Path) -> str:
             context = browser.new_context(viewport={"width": 1600, "height": 1100})
             context.add_cookies([{"name": "_token", "value": api.token, "url": stack.api_url}])
             page = context.new_page()
+            # the run with its grid, then the mapped ingest tasks, listed by the file each one loaded
+            page.goto(f"{stack.api_url}/dags/soepel_ingest/runs/{run_id}", wait_until="networkidle", timeout=60_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(path.with_name(path.name.replace("grid", "run"))), full_page=True)
             page.goto(f"{stack.api_url}/dags/soepel_ingest/runs/{run_id}/tasks/ingest_registers/mapped",
                       wait_until="networkidle", timeout=60_000)
             page.wait_for_selector("text=ingest_registers", timeout=60_000)
