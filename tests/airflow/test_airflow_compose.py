@@ -66,7 +66,7 @@ def test_postgres_metadata_and_local_executor(compose):
     # LocalExecutor unless AIRFLOW_EXECUTOR says otherwise (CeleryExecutor with the celery profile)
     assert env["AIRFLOW__CORE__EXECUTOR"] == "${AIRFLOW_EXECUTOR:-LocalExecutor}"
     assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
-    assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql://")
+    assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql+psycopg2://")
     assert compose["services"]["postgres"]["image"].startswith("postgres:")
     for name in AIRFLOW_SERVICES - {"airflow-init"}:
         depends = compose["services"][name]["depends_on"]
