@@ -3,7 +3,9 @@
 
 Every 30 minutes (and whenever triggered) this DAG looks for files in the landing zone that no
 earlier run has seen (name + SHA-256 against `_meta/loads`) and loads each in its own small,
-all-or-nothing transaction — the same code as `soepel-etl run`, without the build.
+all-or-nothing transaction — the same code as `soepel-etl run`, without the build. Files still being
+written (`*.part`, `*.tmp`, `*.filepart`, `.*`) or modified within the settle period (60 s) are left
+for a later run; files an earlier run hashed (same path, size and mtime) are not read again.
 
 | task | what it does | where its output lands |
 |---|---|---|
@@ -20,7 +22,7 @@ retry) only when the configuration is wrong or the run itself breaks; the wareho
 was. Re-running is safe: files already seen are skipped.
 
 Params: `reference_date` (YYYY-MM-DD; default the latest delivery date in the landing zone; decides
-consent validity), `landing_dir`, `warehouse_dir`, `reference_dir` (override Variables
+consent validity), `settle_seconds`, `landing_dir`, `warehouse_dir`, `reference_dir` (override Variables
 `soepel_*_dir` and environment `SOEPEL_*_DIR`). The pseudonymisation key is never a param: see
 `docs/airflow.md`.
 """
@@ -37,6 +39,9 @@ from soepel_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, folder_params
 PARAMS = {
     "reference_date": Param(None, type=["null", "string"], format="date",
                             description="YYYY-MM-DD; empty: the latest delivery date in the landing zone"),
+    "settle_seconds": Param(None, type=["null", "number"], minimum=0,
+                            description="leave files modified this recently for a later run; "
+                                        "empty: Variable soepel_settle_seconds, env SOEPEL_SETTLE_SECONDS, else 60"),
 }
 PARAMS |= folder_params("landing_dir", "warehouse_dir", "reference_dir")
 

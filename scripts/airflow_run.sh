@@ -23,6 +23,8 @@ export SOEPEL_LANDING_DIR="$(realpath -m "${SOEPEL_LANDING_DIR:-landing}")"
 export SOEPEL_WAREHOUSE_DIR="$(realpath -m "${SOEPEL_WAREHOUSE_DIR:-warehouse}")"
 export SOEPEL_REPORT_DIR="$(realpath -m "${SOEPEL_REPORT_DIR:-artifacts/reports}")"
 export AIRFLOW_HOME="$(realpath -m "${AIRFLOW_HOME:-airflow_home}")"
+# a person starts this after the files are there: no settle period (the scheduled ingest waits 60 s)
+export SOEPEL_SETTLE_SECONDS="${SOEPEL_SETTLE_SECONDS:-0}"
 export AIRFLOW__CORE__DAGS_FOLDER="$REPO/dags"
 export AIRFLOW__CORE__PLUGINS_FOLDER="$REPO/plugins"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/install_browser.sh     # Debian's chromium for the report's browser test (idempotent)
+bash scripts/install_services.sh    # PostgreSQL, redis-server and the `stack` extra for tests/stack (idempotent)
 mkdir -p artifacts
 set +e
 .venv/bin/python -m pytest -n 2 --dist loadfile -p no:cacheprovider "$@"

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .extracts.arrival import SEEN_FILES, unseen, write_seen
 from .extracts.filenames import BadName, parse_delivery_name
 from .extracts.ingest import IngestResult, discover, ingest_landing
 from .models.build import BuildResult, build
@@ -22,7 +23,7 @@ from .settings import Settings
 from .warehouse.builds import BUILDS, build_fingerprint, last_fingerprint, write_build_record
 from .warehouse import changes as final_figures
 from .warehouse.catalog import CATALOG, write_catalog
-from .warehouse.loads import LOADS, LoadRecord, read_loads, write_part
+from .warehouse.loads import LOADS, LoadRecord, loaded_names_and_hashes, read_loads, write_part
 from .warehouse.transaction import Transaction
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,8 @@ def ingest(settings: Settings, tx: Transaction, only: list[str] | None = None) -
     broken = [r.file_name for r in result.records + result.late.revisions if not r.invariant_holds()]
     if broken:
         raise LoadInvariantBroken(f"row counts do not add up for: {', '.join(broken)}")
+    if result.hashed:
+        write_seen(tx.root, result.hashed, tx.add_file(SEEN_FILES))
     if result.records or result.late.revisions:
         # a revised file's new row version goes into this run's part (see warehouse/loads.py)
         write_part(result.records + result.late.revisions, tx.add_file(f"{LOADS}/{tx.run_id}.parquet"))
@@ -251,10 +254,19 @@ def run(settings: Settings, wait_seconds: float = 0, force: bool = False) -> Run
     return _transaction(settings, work, wait_seconds)
 
 
-def new_files(settings: Settings) -> list[str]:
-    """Landing-zone files (paths relative to it) not seen by any earlier run, in load order."""
-    seen = {(r["file_name"], r["sha256"]) for r in read_loads(settings.warehouse).to_pylist()}
-    return [str(d.path.relative_to(settings.landing)) for d in discover(settings.landing)
+def new_files(settings: Settings, settle_seconds: float = 0) -> list[str]:
+    """Landing-zone files (paths relative to it) not seen by any earlier run, in load order.
+
+    Files still being written or modified within ``settle_seconds`` wait for a later call. Files an
+    earlier run looked at (same path, size and mtime, :mod:`.extracts.arrival`) are not read again;
+    only the others are hashed and checked against the loads manifest.
+    """
+    fresh = unseen(settings.landing, settings.warehouse, settle_seconds)
+    if not fresh:
+        return []
+    seen = loaded_names_and_hashes(settings.warehouse)
+    return [str(d.path.relative_to(settings.landing))
+            for d in discover(settings.landing, set(fresh), settle_seconds=settle_seconds)
             if (d.file_name, d.sha256) not in seen]
 
 

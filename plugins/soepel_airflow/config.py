@@ -7,6 +7,7 @@
 | reference folder | ``reference_dir`` | ``soepel_reference_dir`` | ``SOEPEL_REFERENCE_DIR`` | the shipped one |
 | report folder | ``out_dir`` | ``soepel_report_dir`` | ``SOEPEL_REPORT_DIR`` | ``reports`` |
 | reference date | ``reference_date`` | – | – | the latest delivery date in the landing zone |
+| settle period (s) | ``settle_seconds`` | ``soepel_settle_seconds`` | ``SOEPEL_SETTLE_SECONDS`` | 60 |
 
 The pseudonymisation key is never a param (params are rendered in the UI and stored with the run).
 It comes from the Airflow Connection ``soepel_pseudonym_key`` (its password), else the Airflow
@@ -47,6 +48,10 @@ LOCATIONS = {
 
 Lookup = Callable[[str], "str | None"]
 
+# the scheduled ingest leaves a file alone until it has been quiet this long (extracts.md: a sender
+# may still be copying it); ``soepel-etl run`` has none, a person starts it after the copy
+SETTLE = Location("settle_seconds", "soepel_settle_seconds", "SOEPEL_SETTLE_SECONDS", "60")
+
 
 def airflow_variable(name: str) -> str | None:
     """An Airflow Variable (metadata DB or any secrets backend), or None when it is not set."""
@@ -70,7 +75,19 @@ def airflow_connection_password(conn_id: str) -> str | None:
 def location(name: str, params: Mapping[str, Any] | None, variable: Lookup = airflow_variable,
              environ: Mapping[str, str] | None = None) -> str | None:
     """One location by precedence; None for the reference folder when nothing is set (package default)."""
-    loc = LOCATIONS[name]
+    return _by_precedence(LOCATIONS[name], params, variable, environ)
+
+
+def settle_seconds(params: Mapping[str, Any] | None, variable: Lookup = airflow_variable,
+                   environ: Mapping[str, str] | None = None) -> float:
+    value = float(_by_precedence(SETTLE, params, variable, environ))
+    if value < 0:
+        raise ValueError(f"settle_seconds must be 0 or more, not {value}")
+    return value
+
+
+def _by_precedence(loc: Location, params: Mapping[str, Any] | None, variable: Lookup,
+                   environ: Mapping[str, str] | None) -> str | None:
     environ = os.environ if environ is None else environ
     for value in ((params or {}).get(loc.param), variable(loc.variable), environ.get(loc.env) if loc.env else None):
         if value not in (None, ""):

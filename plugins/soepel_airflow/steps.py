@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .config import resolve_paths, resolve_settings
+from .config import resolve_paths, resolve_settings, settle_seconds
 from .errors import stage
 
 log = logging.getLogger("soepel_airflow")
@@ -42,7 +42,7 @@ def find_batches(params: Mapping[str, Any]) -> dict[str, Any]:
 
     settings = resolve_settings(params)
     with stage("finding new files", settings.warehouse):
-        files = pipeline.new_files(settings)
+        files = pipeline.new_files(settings, settle_seconds=settle_seconds(params))
         reference_date = pipeline.batch_reference_date(settings, files)
         groups: dict[str, dict] = {}
         for rel in files:                      # new_files is in load order; dicts keep it

@@ -8,7 +8,6 @@ visible in the warehouse until the caller commits. The landing zone is only ever
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import shutil
@@ -26,6 +25,8 @@ from ..reference import reference_sql
 from ..warehouse.loads import LoadRecord, read_loads
 from ..warehouse.transaction import Transaction
 from ..schema.contracts import SOURCES, Source
+from . import arrival
+from .arrival import sha256_of  # noqa: F401  (re-exported: callers hash with it)
 from .filenames import BadName, DeliveryName, parse_delivery_name
 from .late_consent import LateConsent, load_late_consent
 from .reader import Unreadable, read_delivery
@@ -42,6 +43,7 @@ class Delivery:
     sha256: str
     name: DeliveryName | None = None
     bad_name: str | None = None
+    arrived: arrival.Arrived | None = None   # set when this scan hashed the file (for _meta/seen_files)
 
     @property
     def file_name(self) -> str:
@@ -61,26 +63,22 @@ class IngestResult:
     skipped: int = 0   # files seen in an earlier run
     reference_date: dt.date | None = None   # the date consent was judged at
     late: LateConsent = field(default_factory=LateConsent)   # rows of earlier files late consent loaded
+    hashed: list[tuple] = field(default_factory=list)   # ((path, size, mtime_ns), sha256) read this run
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def discover(landing: Path, only: set[str] | None = None) -> list[Delivery]:
-    """Every file under the landing zone (or only those whose landing-relative path is in ``only``),
-    valid names first in delivery order, then the rest by path."""
+def discover(landing: Path, only: set[str] | None = None, settle_seconds: float = 0,
+             seen: dict | None = None) -> list[Delivery]:
+    """Every file under the landing zone that is ready to read (:mod:`.arrival`; or only those whose
+    landing-relative path is in ``only``), valid names first in delivery order, then the rest by path.
+    ``seen`` holds hashes of earlier runs by path, size and mtime: those files are not read again."""
     deliveries = []
-    for path in sorted(p for p in Path(landing).rglob("*") if p.is_file()):
-        rel = path.relative_to(landing)
-        if only is not None and rel.as_posix() not in only:
+    for arrived in arrival.scan(landing, settle_seconds).ready:
+        path, rel = arrived.path, Path(arrived.rel)
+        if only is not None and arrived.rel not in only:
             continue
         folder = str(rel.parent) if rel.parent != Path(".") else None
-        d = Delivery(path=path, folder=folder, sha256=sha256_of(path))
+        sha, record = arrival.hash_of(arrived, seen or {})
+        d = Delivery(path=path, folder=folder, sha256=sha, arrived=arrived if record else None)
         try:
             if folder is None:
                 raise BadName("file lies in the landing zone's root, not in a source folder")
@@ -248,7 +246,9 @@ def ingest_landing(landing: Path, tx: Transaction, key: PseudonymKey, reference_
     loaded_shas = {r["sha256"] for r in previous if r["outcome"] == "loaded"}
     loaded_at = dt.datetime.now(dt.timezone.utc)
     wanted = None if only is None else {Path(p).as_posix() for p in only}
-    for d in discover(landing, wanted):
+    for d in discover(landing, wanted, seen=arrival.read_seen(tx.root)):
+        if d.arrived:
+            result.hashed.append((d.arrived.key, d.sha256))
         if (d.file_name, d.sha256) in seen:
             result.skipped += 1
             continue

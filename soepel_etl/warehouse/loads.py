@@ -116,3 +116,11 @@ def read_load_history(warehouse: Path) -> pa.Table:
     if parts is None:
         return SCHEMA.empty_table()
     return duckdb.sql(f"SELECT * FROM ({parts}) ORDER BY loaded_at, load_id, version").to_arrow_table()
+
+
+def loaded_names_and_hashes(warehouse: Path) -> set[tuple[str, str]]:
+    """(file_name, sha256) of every file in the manifest: reads two columns only (one part per run adds up)."""
+    folder = Path(warehouse) / LOADS
+    if not folder.exists() or not any(folder.glob("*.parquet")):
+        return set()
+    return set(duckdb.sql(f"SELECT file_name, sha256 FROM read_parquet('{folder}/*.parquet')").fetchall())

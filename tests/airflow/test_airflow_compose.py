@@ -32,7 +32,11 @@ def _env_example() -> dict[str, str]:
 
 
 def test_services_airflow_3_needs(compose):
-    assert set(compose["services"]) == AIRFLOW_SERVICES | {"postgres"}
+    default = {name for name, svc in compose["services"].items() if not svc.get("profiles")}
+    assert default == AIRFLOW_SERVICES | {"postgres"}
+    celery = {name for name, svc in compose["services"].items() if "celery" in (svc.get("profiles") or [])}
+    assert celery == {"redis", "airflow-worker"}
+    assert compose["services"]["airflow-worker"]["command"] == "celery worker"
     commands = {name: compose["services"][name].get("command") for name in AIRFLOW_SERVICES}
     assert commands["airflow-apiserver"] == "api-server"
     assert commands["airflow-scheduler"] == "scheduler"
@@ -59,7 +63,10 @@ def test_image_is_the_official_airflow_3_3_2_with_the_project(compose):
 def test_postgres_metadata_and_local_executor(compose):
     env = compose["services"]["airflow-scheduler"]["environment"]
     assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://")
-    assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    # LocalExecutor unless AIRFLOW_EXECUTOR says otherwise (CeleryExecutor with the celery profile)
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "${AIRFLOW_EXECUTOR:-LocalExecutor}"
+    assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
+    assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql+psycopg2://")
     assert compose["services"]["postgres"]["image"].startswith("postgres:")
     for name in AIRFLOW_SERVICES - {"airflow-init"}:
         depends = compose["services"][name]["depends_on"]

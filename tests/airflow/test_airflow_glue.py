@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,43 @@ def test_location_precedence_param_variable_env_default():
     assert config.location("warehouse", {}, _vars(), {}) == "warehouse"
     assert config.location("reference", {}, _vars(), {}) is None          # the package's shipped default
     assert config.location("reports", {"out_dir": ""}, _vars(), {"SOEPEL_REPORT_DIR": "/r"}) == "/r"
+
+
+def test_settle_period_precedence_param_variable_env_default():
+    env = {"SOEPEL_SETTLE_SECONDS": "30"}
+    assert config.settle_seconds({"settle_seconds": 0}, _vars(soepel_settle_seconds="10"), env) == 0
+    assert config.settle_seconds({}, _vars(soepel_settle_seconds="10"), env) == 10
+    assert config.settle_seconds({"settle_seconds": None}, _vars(), env) == 30
+    assert config.settle_seconds({}, _vars(), {}) == 60
+    with pytest.raises(ValueError):
+        config.settle_seconds({"settle_seconds": -1}, _vars(), {})
+
+
+def _settled(landing: Path, seconds: float = 120) -> None:
+    """Age every file: a finished copy, older than the scheduled ingest's settle period."""
+    then = time.time() - seconds
+    for path in landing.rglob("*"):
+        if path.is_file():
+            os.utime(path, (then, then))
+
+
+def test_find_batches_leaves_files_that_are_not_settled_or_still_copied(tmp_path, monkeypatch):
+    landing = tmp_path / "landing"
+    settled = write_delivery(landing / "onderwijs/onderwijs_25PZ_20240101.csv", ONDERWIJS_HEADER, [onderwijs_row()])
+    _settled(landing)
+    write_delivery(landing / "onderwijs/onderwijs_25PZ_20240115.csv", ONDERWIJS_HEADER,
+                   [onderwijs_row(inschrijving_id="E2")])                       # just written
+    (landing / "onderwijs/onderwijs_25PZ_20240201.csv.part").write_bytes(settled.read_bytes())
+    monkeypatch.setenv("SOEPEL_PSEUDONYM_KEY", TEST_KEY_TEXT)
+    monkeypatch.setattr(steps, "resolve_settings", lambda params: config.resolve_settings(
+        params, variable=lambda n: None, connection=lambda n: None))
+    monkeypatch.setattr(steps, "settle_seconds", lambda params: config.settle_seconds(params, lambda n: None, {}))
+    params = {"landing_dir": str(landing), "warehouse_dir": str(tmp_path / "wh")}
+    found = steps.find_batches(params)
+    assert [b["files"] for b in found["registers"]] == [["onderwijs/onderwijs_25PZ_20240101.csv"]]
+    found = steps.find_batches({**params, "settle_seconds": 0})
+    assert [b["files"] for b in found["registers"]] == [
+        ["onderwijs/onderwijs_25PZ_20240101.csv"], ["onderwijs/onderwijs_25PZ_20240115.csv"]]
 
 
 def test_key_precedence_connection_variable_env():
@@ -86,6 +125,7 @@ def test_find_batches_groups_identical_bytes_and_puts_interventies_last(tmp_path
                    [onderwijs_row(inschrijving_id="E2")])
     (landing / "interventies").mkdir()
     (landing / "interventies/interventies_AMS_20240101.csv").write_text("bsn;pilot_code\n", encoding="utf-8")
+    _settled(landing)
     monkeypatch.setattr(config, "airflow_variable", lambda name: None)
     monkeypatch.setattr(config, "airflow_connection_password", lambda name: None)
     monkeypatch.setenv("SOEPEL_PSEUDONYM_KEY", TEST_KEY_TEXT)
