@@ -9,7 +9,7 @@ import pandas as pd
 import xlsxwriter
 
 from . import texts
-from .format import SUPPRESSED
+from .format import hidden_text
 from .model import Report, Table
 
 
@@ -87,7 +87,7 @@ def _sheet(wb, f, report: Report, table: Table) -> None:
                 if cell.den is None:
                     continue
                 if cell.share_suppressed or cell.share is None:
-                    ws.write_string(row, col, SUPPRESSED if cell.suppressed else "–",
+                    ws.write_string(row, col, hidden_text(cell) if cell.suppressed else "–",
                                     f["sup_total" if total else "sup"])
                 else:
                     ws.write_number(row, col, cell.share, f["share_total" if total else "share"])
@@ -102,7 +102,7 @@ def _sheet(wb, f, report: Report, table: Table) -> None:
 def _value(ws, f, row: int, col: int, cell, total: bool) -> None:
     v = cell.value
     if cell.suppressed:
-        ws.write_string(row, col, SUPPRESSED, f["sup_total" if total else "sup"])
+        ws.write_string(row, col, hidden_text(cell), f["sup_total" if total else "sup"])
     elif isinstance(v, bool):
         ws.write_string(row, col, "ja" if v else "nee")
     elif isinstance(v, (int, float)):
