@@ -137,6 +137,48 @@ def primary(cell) -> bool:
     return cell.key is not None and 1 <= int(cell.value) < THRESHOLD
 
 
+def unprotectable(family: Family) -> list[Key]:
+    """Primary cells whose range stays under 5 even with every non-zero cell of the family hidden:
+    e.g. a municipality row of five cells of 1 or 2 under a region total of 7 (the total is at least
+    5, since each part is at least 1, and at most 9). No secondary suppression can protect them."""
+    system = family.system()
+    if not system.primary.any():
+        return []
+    # the LP relaxation bounds the integer range from outside, so an LP range under 5 is conclusive; a
+    # cell the LP passes and the integers do not is left to the integer program (which then fails loudly)
+    attacker = suppression.LinearAttacker(system)
+    attacker.set_pattern(~system.zero)
+    return [family.keys[i] for i in map(int, np.flatnonzero(system.primary))
+            if attacker.lp_width(i) < suppression.MIN_RANGE - 1e-6]
+
+
+def withhold(report: Report, name: str, tables: list[Table]) -> list[Table]:
+    """Leave out tables until every primary cell of the family can be protected: each time the table
+    holding the most unprotectable cells (ties: the one with more cells, then the later one). The
+    section says which table was left out and why."""
+    withheld = []
+    start = time.perf_counter()
+    while True:
+        family = Family(name, report.families[name], tables)
+        bad = set(unprotectable(family))
+        if not bad:
+            report.disclosure["withheld_seconds"] = report.disclosure.get("withheld_seconds", 0.0) + (
+                time.perf_counter() - start)
+            return withheld
+        scores = [(sum(c.key in bad for c in t.cells()), len(list(t.cells())), i) for i, t in enumerate(tables)]
+        drop = tables[max(scores)[2]]
+        tables = [t for t in tables if t is not drop]
+        withheld.append(drop)
+        for section in report.sections:
+            if drop in section.tables:
+                section.tables.remove(drop)
+                section.intro.append(
+                    f"De tabel ‘{drop.title}’ staat niet in deze publieksversie: er zitten zo weinig personen in "
+                    "dat ook met extra onderdrukte cellen terug te rekenen zou zijn hoeveel het er zijn.")
+        if not tables:
+            return withheld
+
+
 def apply(report: Report, secondary: bool = True) -> None:
     """Suppress in place (audience publiek); intern reports are left exact. ``secondary=False`` leaves
     out secondary suppression: for tests and benchmarks that show what it protects, never to publish."""
@@ -144,8 +186,14 @@ def apply(report: Report, secondary: bool = True) -> None:
     for table in report.tables():
         if table.family:
             by_family.setdefault(table.family, []).append(table)
-    report.disclosure = {"families": [], "tables": {}}
+    report.disclosure = {"families": [], "tables": {}, "withheld": []}
     for name, tables in sorted(by_family.items()):
+        if secondary:
+            gone = withhold(report, name, tables)
+            report.disclosure["withheld"] += [t.id for t in gone]
+            tables = [t for t in tables if t not in gone]
+            if not tables:
+                continue
         family = Family(name, report.families[name], tables)
         system = family.system()
         start = time.perf_counter()

@@ -34,6 +34,8 @@ MIN_RANGE = 5
 PRIMARY_MAX = 9
 SECONDARY_MIN = PRIMARY_MAX + 1
 MAX_ROUNDS = 500
+MIP_GAP = 0.01
+MASTER_SECONDS = 20.0
 INF = highspy.kHighsInf
 
 
@@ -140,6 +142,17 @@ class LinearAttacker:
         self.h.changeColsBounds(self.n, np.arange(self.n, dtype=np.int32), lo, hi)
         self.suppressed = suppressed
 
+    def lp_width(self, i: int) -> float:
+        ends = []
+        zeros = np.zeros(self.n)
+        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+            self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), zeros)
+            self.h.changeColCost(i, 1.0)
+            self.h.changeObjectiveSense(sense)
+            self.h.run()
+            ends.append(self.h.getInfo().objective_function_value)
+        return ends[1] - ends[0]
+
     def exact_ends(self, i: int) -> tuple[int, int] | None:
         """(min, max) of cell i when both LP optima are integral points, else None."""
         ends = []
@@ -177,8 +190,8 @@ class LinearAttacker:
         return ends[1] - ends[0], weights
 
 
-def intervals(system: System, suppressed: np.ndarray, attacker: "LinearAttacker | None" = None
-              ) -> dict[int, tuple[float, float]]:
+def intervals(system: System, suppressed: np.ndarray, attacker: "LinearAttacker | None" = None,
+              cells: np.ndarray | None = None) -> dict[int, tuple[float, float]]:
     """Integer min and max of every suppressed cell over non-negative integers. The LP is solved
     first: when its optimal vertex is integral, the integer optimum equals it (the LP bounds the
     integer program from outside and an integral point attains the bound); only otherwise is the
@@ -187,7 +200,7 @@ def intervals(system: System, suppressed: np.ndarray, attacker: "LinearAttacker 
     attacker = attacker or LinearAttacker(system)
     attacker.set_pattern(suppressed)
     out, fractional = {}, []
-    for i in map(int, np.flatnonzero(suppressed)):
+    for i in map(int, np.flatnonzero(suppressed if cells is None else suppressed & cells)):
         ends = attacker.exact_ends(i)
         if ends is None:
             fractional.append(i)
@@ -289,8 +302,9 @@ class Master:
         self.y = {i: k for k, i in enumerate(self.free)}
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
-        h.setOptionValue("mip_rel_gap", 0.0)
-        h.setOptionValue("threads", 1)
+        # within 1 % of the fewest persons hidden: proving the last percent costs most of the time
+        h.setOptionValue("mip_rel_gap", MIP_GAP)
+        h.setOptionValue("time_limit", MASTER_SECONDS)
         self.h = h
         # y: suppress cell (free cells only); cost = persons hidden
         h.addVars(len(self.free), np.zeros(len(self.free)), np.ones(len(self.free)))
@@ -367,7 +381,9 @@ class Master:
     def solve(self) -> np.ndarray:
         self.h.run()
         status = self.h.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
+        found = self.h.getInfo().primal_solution_status == 2   # a feasible point, e.g. at the time limit
+        if status != highspy.HighsModelStatus.kOptimal and not (
+                status == highspy.HighsModelStatus.kTimeLimit and found):
             raise RuntimeError(f"secondary suppression: no pattern found ({self.h.modelStatusToString(status)})")
         x = np.asarray(self.h.getSolution().col_value[:len(self.free)])
         out = self.s.primary.copy()
