@@ -24,6 +24,8 @@ exactly, not by the relaxation.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -34,9 +36,25 @@ MIN_RANGE = 5
 PRIMARY_MAX = 9
 SECONDARY_MIN = PRIMARY_MAX + 1
 MAX_ROUNDS = 500
-MIP_GAP = 0.01
-MASTER_SECONDS = 20.0
+MIP_GAP = 0.02
+MASTER_SECONDS = 10.0
 INF = highspy.kHighsInf
+
+
+def new_highs() -> highspy.Highs:
+    """A silent HiGHS instance. Its constructor prints a banner on the C-level stdout, which would end
+    up in the command's output (the report command prints only the paths it wrote)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    h.setOptionValue("output_flag", False)
+    return h
 
 
 @dataclass
@@ -132,8 +150,7 @@ class LinearAttacker:
         lp.row_lower_ = np.array(rhs, dtype=float)
         lp.row_upper_ = np.array(rhs, dtype=float)
         _set_matrix(lp, rows, n)
-        self.h = highspy.Highs()
-        self.h.setOptionValue("output_flag", False)
+        self.h = new_highs()
         self.h.passModel(lp)
         self.n = n
 
@@ -230,8 +247,7 @@ def solve_ranges(members: list[int], rows: list[tuple[dict[int, int], float]], l
     todo = members if todo is None else todo
     if not rows:
         return {i: (lo[i], hi[i]) for i in todo}
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     h.setOptionValue("mip_rel_gap", 0.0)
     col = {i: k for k, i in enumerate(members)}
     lp = highspy.HighsLp()
@@ -300,8 +316,7 @@ class Master:
         n = len(system.values)
         self.free = [i for i in range(n) if not system.primary[i] and not system.zero[i]]
         self.y = {i: k for k, i in enumerate(self.free)}
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = new_highs()
         # within 1 % of the fewest persons hidden: proving the last percent costs most of the time
         h.setOptionValue("mip_rel_gap", MIP_GAP)
         h.setOptionValue("time_limit", MASTER_SECONDS)
@@ -313,11 +328,12 @@ class Master:
         h.changeColsIntegrality(len(self.free), np.arange(len(self.free), dtype=np.int32),
                                 np.array([highspy.HighsVarType.kInteger] * len(self.free)))
         self.n_cols = len(self.free)
+        # protection rows for the primary cells only: a secondary cell is rarely short of room (it can
+        # grow without bound unless a total holds it), and the attacker's cuts catch the cases that are
         for eq in system.equations:
             for i, ci in eq.items():
-                if system.zero[i]:
-                    continue
-                self._protect_in_equation(i, ci, eq)
+                if system.primary[i]:
+                    self._protect_in_equation(i, ci, eq)
 
     def _add_col(self, upper: float) -> int:
         self.h.addVar(0.0, float(upper))
