@@ -144,12 +144,8 @@ def unprotectable(family: Family) -> list[Key]:
     system = family.system()
     if not system.primary.any():
         return []
-    # the LP relaxation bounds the integer range from outside, so an LP range under 5 is conclusive; a
-    # cell the LP passes and the integers do not is left to the integer program (which then fails loudly)
-    attacker = suppression.LinearAttacker(system)
-    attacker.set_pattern(~system.zero)
-    return [family.keys[i] for i in map(int, np.flatnonzero(system.primary))
-            if attacker.lp_width(i) < suppression.MIN_RANGE - 1e-6]
+    ranges = suppression.intervals(system, ~system.zero, cells=system.primary)
+    return [family.keys[i] for i in suppression.narrow(ranges)]
 
 
 def withhold(report: Report, name: str, tables: list[Table]) -> list[Table]:

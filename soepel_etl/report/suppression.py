@@ -207,43 +207,45 @@ class LinearAttacker:
         return ends[1] - ends[0], weights
 
 
-def intervals(system: System, suppressed: np.ndarray, attacker: "LinearAttacker | None" = None,
-              cells: np.ndarray | None = None) -> dict[int, tuple[float, float]]:
-    """Integer min and max of every suppressed cell over non-negative integers. The LP is solved
-    first: when its optimal vertex is integral, the integer optimum equals it (the LP bounds the
-    integer program from outside and an integral point attains the bound); only otherwise is the
-    integer program of the cell's linked component solved."""
+def intervals(system: System, suppressed: np.ndarray, cache: dict | None = None,
+              cells: np.ndarray | None = None, witnessed: bool = True) -> dict[int, tuple[float, float]]:
+    """Integer min and max of every suppressed cell over non-negative integers, per linked component
+    (cells joined by an equation; the others are independent of it). The LP is solved first: when its
+    optimal vertex is integral, the integer optimum equals it (the LP bounds the integer program from
+    outside and an integral point attains the bound); only otherwise is the integer program solved.
+    ``cache``: a component's intervals depend only on its cells, so later rounds reuse them.
+    ``witnessed``: a cell already seen to take values 5 apart gets that (inner) range instead of its
+    exact ends, which is all the rule needs; ``False`` gives the exact ends of every cell."""
     suppressed = np.asarray(suppressed, dtype=bool)
-    attacker = attacker or LinearAttacker(system)
-    attacker.set_pattern(suppressed)
-    out, fractional = {}, []
-    for i in map(int, np.flatnonzero(suppressed if cells is None else suppressed & cells)):
-        ends = attacker.exact_ends(i)
-        if ends is None:
-            fractional.append(i)
-        else:
-            out[i] = ends
-    if fractional:
-        lo, hi = attacker_bounds(system, suppressed)
-        rows = attacker_rows(system, suppressed)
-        cells = np.flatnonzero(suppressed)
-        local = {c: k for k, c in enumerate(cells)}
-        comps = _components(len(cells), [[local[i] for i in r] for r, _ in rows])
-        comp_of = {m: ci for ci, comp in enumerate(comps) for m in comp}
-        row_of: dict[int, list[int]] = {}
-        for r, (coef, _) in enumerate(rows):
-            row_of.setdefault(comp_of[local[next(iter(coef))]], []).append(r)
-        wanted = {comp_of[local[i]] for i in fractional}
-        for ci in wanted:
-            members = [int(cells[k]) for k in comps[ci]]
-            todo = [i for i in members if i in set(fractional)]
-            out.update(solve_ranges(members, [rows[r] for r in row_of.get(ci, [])], lo, hi, todo))
+    cache = {} if cache is None else cache
+    lo, hi = attacker_bounds(system, suppressed)
+    rows = attacker_rows(system, suppressed)
+    hidden = np.flatnonzero(suppressed)
+    local = {c: k for k, c in enumerate(hidden)}
+    comps = _components(len(hidden), [[local[i] for i in r] for r, _ in rows])
+    comp_of = {m: ci for ci, comp in enumerate(comps) for m in comp}
+    row_of: dict[int, list[int]] = {}
+    for r, (coef, _) in enumerate(rows):
+        row_of.setdefault(comp_of[local[next(iter(coef))]], []).append(r)
+    wanted = None if cells is None else set(map(int, np.flatnonzero(cells)))
+    out = {}
+    for ci, comp in enumerate(comps):
+        members = [int(hidden[k]) for k in comp]
+        todo = members if wanted is None else [i for i in members if i in wanted]
+        if not todo:
+            continue
+        key = (frozenset(members), None if wanted is None else frozenset(todo))
+        if key not in cache:
+            cache[key] = solve_ranges(members, [rows[r] for r in row_of.get(ci, [])], lo, hi, todo,
+                                      true=system.values if witnessed else None)
+        out.update(cache[key])
     return out
 
 
 def solve_ranges(members: list[int], rows: list[tuple[dict[int, int], float]], lo, hi,
-                 todo: list[int] | None = None) -> dict[int, tuple[float, float]]:
-    """Integer min and max of each member (or of ``todo``) subject to the rows (equalities) and bounds."""
+                 todo: list[int] | None = None, true=None) -> dict[int, tuple[float, float]]:
+    """Integer min and max of each member (or of ``todo``) subject to the rows (equalities) and bounds;
+    with ``true`` (the exact counts), a cell whose seen values already span 5 gets that sub-range."""
     todo = members if todo is None else todo
     if not rows:
         return {i: (lo[i], hi[i]) for i in todo}
@@ -258,23 +260,45 @@ def solve_ranges(members: list[int], rows: list[tuple[dict[int, int], float]], l
     lp.row_lower_ = np.array([b for _, b in rows], dtype=float)
     lp.row_upper_ = lp.row_lower_.copy()
     _set_matrix(lp, [{col[i]: c for i, c in r.items()} for r, _ in rows], len(members))
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * len(members)
     h.passModel(lp)
     out = {}
     zeros = np.zeros(len(members))
+    everything = np.arange(len(members), dtype=np.int32)
+    integer = np.array([highspy.HighsVarType.kInteger] * len(members))
+    continuous = np.array([highspy.HighsVarType.kContinuous] * len(members))
+    # Integral feasible points seen so far (the true counts are one): a cell that already takes values
+    # 5 apart across them is wide enough, and its exact ends are not needed to judge the pattern.
+    seen = [np.array([true[i] for i in members], dtype=float)] if true is not None else []
     for i in todo:
+        if seen:
+            values = [p[col[i]] for p in seen]
+            if max(values) - min(values) >= MIN_RANGE:
+                out[i] = (min(values), max(values))
+                continue
         bounds = []
         for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
-            h.changeColsCost(len(members), np.arange(len(members), dtype=np.int32), zeros)
+            h.changeColsCost(len(members), everything, zeros)
             h.changeColCost(col[i], 1.0)
             h.changeObjectiveSense(sense)
             h.run()
-            status = h.getModelStatus()
-            if status != highspy.HighsModelStatus.kOptimal:
-                raise RuntimeError(f"attacker model not solved: {h.modelStatusToString(status)}")
+            _check(h)
+            x = np.asarray(h.getSolution().col_value)
+            if np.abs(x - np.round(x)).max(initial=0.0) > 1e-7:   # fractional vertex: the integer program
+                h.changeColsIntegrality(len(members), everything, integer)
+                h.run()
+                _check(h)
+                h.changeColsIntegrality(len(members), everything, continuous)
+                x = np.round(np.asarray(h.getSolution().col_value))
+            seen.append(np.round(x))
             bounds.append(round(h.getInfo().objective_function_value))
         out[i] = (bounds[0], bounds[1])
     return out
+
+
+def _check(h) -> None:
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError(f"attacker model not solved: {h.modelStatusToString(status)}")
 
 
 def _set_matrix(lp, rows: list[dict[int, float]], n_cols: int) -> None:
@@ -334,6 +358,13 @@ class Master:
             for i, ci in eq.items():
                 if system.primary[i]:
                     self._protect_in_equation(i, ci, eq)
+                elif i in self.y:
+                    # a hidden cell alone in an equation is known exactly: another member hides too
+                    others = {self.y[j]: 1.0 for j in eq if j != i and j in self.y}
+                    if any(system.primary[j] for j in eq if j != i):
+                        continue
+                    others[self.y[i]] = -1.0
+                    self._row(0.0, INF, others)
 
     def _add_col(self, upper: float) -> int:
         self.h.addVar(0.0, float(upper))
@@ -427,12 +458,14 @@ def protect(system: System, secondary: bool = True) -> Outcome:
         return Outcome(pattern, 0, time.perf_counter() - start, {})
     master = Master(system)
     relaxed = LinearAttacker(system)
+    seen: dict = {}
     for rounds in range(1, MAX_ROUNDS + 1):
         pattern = master.solve()
-        ranges = intervals(system, pattern, relaxed)
+        ranges = intervals(system, pattern, seen)
         bad = narrow(ranges)
         if not bad:
             return Outcome(pattern, rounds, time.perf_counter() - start, ranges)
+        relaxed.set_pattern(pattern)
         pending = []
         for cell in bad:
             width, weights = relaxed.cut_weights(cell)
