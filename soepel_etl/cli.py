@@ -91,7 +91,7 @@ def _report(args) -> int:
     from .settings import absolute
 
     paths = write_report(absolute(args.warehouse), absolute(args.out), audience=args.audience,
-                         rmc_region=args.rmc_region, pilot=args.pilot)
+                         rmc_region=args.rmc_region, pilot=args.pilot, pool_cohorts=args.pool_cohorts)
     for kind in ("html", "xlsx"):
         print(paths[kind])
     return 0
@@ -133,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="intern: exact counts, not to leave the organisation; publiek: disclosure control")
     rep.add_argument("--rmc-region", help="only this RMC region (code, e.g. RMC21)")
     rep.add_argument("--pilot", help="only this pilot (code, e.g. AMS)")
+    rep.add_argument("--pool-cohorts", type=int, metavar="N",
+                     help="publiek only: report cohorts in groups of N consecutive years (e.g. 2018–2019)")
     rep.set_defaults(func=_report)
 
     cat = sub.add_parser("catalog", help="(re)write <warehouse>/catalog.duckdb, e.g. after moving the warehouse")

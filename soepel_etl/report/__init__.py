@@ -25,18 +25,21 @@ def report_name(audience: str, selection: Selection) -> str:
 
 
 def write_report(warehouse: Path, out: Path, audience: str = "intern", rmc_region: str | None = None,
-                 pilot: str | None = None) -> dict:
-    """Write ``<out>/rmc-monitor-<selection>-<audience>.html`` and ``.xlsx``; return their paths."""
+                 pilot: str | None = None, pool_cohorts: int | None = None) -> dict:
+    """Write ``<out>/rmc-monitor-<selection>-<audience>.html`` and ``.xlsx``; return their paths.
+    ``pool_cohorts``: publiek only, cohorts in groups of that many years (file name gets ``-pool<N>``)."""
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
+    if pool_cohorts is not None and audience != "publiek":
+        raise ValueError("--pool-cohorts is for audience publiek only: the intern report shows every cohort")
     selection = Selection(rmc_region=rmc_region or None, pilot=pilot or None)
     inputs = read_inputs(check(warehouse), selection)
     if not len(inputs.outflows) and not len(inputs.risk):
         raise ValueError(f"nothing to report for {selection.slug()}: no outflows and no risk-monitor population")
-    report = build_report(inputs, audience)
+    report = build_report(inputs, audience, pool=pool_cohorts)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    base = report_name(audience, selection)
+    base = report_name(audience, selection) + (f"-pool{pool_cohorts}" if pool_cohorts else "")
     html_path, xlsx_path = out / f"{base}.html", out / f"{base}.xlsx"
     tmp_html, tmp_xlsx = out / f".{base}.html.tmp", out / f".{base}.xlsx.tmp"
     tmp_html.write_text(render(report), encoding="utf-8")

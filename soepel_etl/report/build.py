@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from . import disclosure, labels as L, texts
@@ -13,10 +15,29 @@ from .tables import intervention_tables, outflow_tables, quality_tables, risk_ta
 AUDIENCES = ("intern", "publiek")
 
 
-def build_report(inputs: Inputs, audience: str) -> Report:
+def pool_cohorts(outflows: pd.DataFrame, years: int) -> tuple[pd.DataFrame, dict]:
+    """Cohorts in groups of ``years`` consecutive years, aligned on multiples of ``years`` (2018–2019,
+    2020–2021, …) so that every report of the warehouse pools the same years: reports pooled
+    differently could be subtracted from each other. ``cohort`` becomes the group's first year."""
+    first = outflows["cohort"].astype(int) // years * years
+    labels = {int(y): f"{y}–{y + years - 1}" for y in sorted(first.unique())}
+    return outflows.assign(cohort=first), labels
+
+
+def build_report(inputs: Inputs, audience: str, pool: int | None = None, secondary: bool = True) -> Report:
+    """``pool``: cohorts in groups of that many years (publiek only). ``secondary=False`` leaves out
+    secondary suppression: only for tests and benchmarks that show what it protects."""
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
-    out = outflow_tables(inputs.outflows)
+    cohort_labels = None
+    if pool is not None:
+        if audience != "publiek":
+            raise ValueError("pooling cohorts is for audience publiek only: the intern report shows every cohort")
+        if pool < 2:
+            raise ValueError(f"--pool-cohorts needs 2 or more years, not {pool}")
+        outflows, cohort_labels = pool_cohorts(inputs.outflows, pool)
+        inputs = replace(inputs, outflows=outflows)
+    out = outflow_tables(inputs.outflows, cohort_labels)
     int_tables, register = intervention_tables(inputs.participants, inputs.interventions)
     risk = risk_tables(inputs.risk, inputs.region_names, inputs.municipality_names)
     # publiek: the data-quality tables stay in the intern report (docs/report.md, "Data quality")
@@ -68,8 +89,10 @@ def build_report(inputs: Inputs, audience: str) -> Report:
         families={"uitstroom": inputs.outflows, "risico": inputs.risk, "register": register},
     )
     if audience == "publiek":
-        disclosure.apply(report)
-    sections[0].intro = _summary(report, inputs, out)
+        disclosure.apply(report, secondary=secondary)
+    sections[0].intro = _summary(report, inputs, out, cohort_labels)
+    if audience == "publiek":
+        sections[0].intro += texts.suppression_summary(report)
     return report
 
 
@@ -100,9 +123,11 @@ def _deliveries_table(loads: pd.DataFrame) -> Table:
                  columns=["Laatste levering", "Aanleveraars"], rows=rows, family=None, unit="bestanden")
 
 
-def _summary(report: Report, inputs: Inputs, out: dict) -> list[str]:
+def _summary(report: Report, inputs: Inputs, out: dict, cohort_labels: dict | None) -> list[str]:
     b = inputs.build
     cohorts = sorted(inputs.outflows["cohort"].unique())
+    if cohort_labels:
+        cohorts = [cohort_labels[int(c)] for c in cohorts]
     cohort_table = out["cohorten"][0]
     total = cohort_table.rows[-1][1][-1]
     provisional = cohort_table.rows[-1][1][1]
@@ -110,6 +135,8 @@ def _summary(report: Report, inputs: Inputs, out: dict) -> list[str]:
     marked = sum(len(cells) for t in status_tables for label, cells in t.rows if label.endswith("(voorlopig)"))
     figures = sum(len(cells) for t in status_tables for _ in [0] for label, cells in t.rows)
     cohort_text = f"{cohorts[0]} tot en met {cohorts[-1]}" if cohorts else "geen"
+    if cohort_labels:
+        cohort_text += ", per groep van opeenvolgende jaren samengenomen"
     return [
         f"Dit rapport volgt {count_text(total)} uitstromers uit het mbo (cohorten {cohort_text}) en laat zien waar "
         "zij 6, 12 en 24 maanden na hun uitstroom zijn, hoe hun pad door de eerste twee jaar loopt en welke "

@@ -1,16 +1,22 @@
 """Disclosure control for published reports (definitions.md, "Disclosure control").
 
-Primary suppression: every person count under 10 (zero included) is shown as ``<10``.
-Secondary suppression: more cells are suppressed until no suppressed count can be worked out
-exactly, neither from the totals of its own table nor from any other table of the same report.
+Zeros are shown. Primary suppression: every person count of 1 to 9 is shown as ``<10``. Secondary
+suppression: more cells, shown as ``x``, chosen by an integer program over all tables of one report
+together (:mod:`.suppression`), so that every suppressed cell keeps a range of at least 5 given
+everything the report publishes, and the persons hidden are as few as possible.
 
-The check is linear algebra over the records of each *family* (all tables counting the same
-people). Every count cell is the sum of the records its key selects. A suppressed cell is
-recoverable when its indicator vector lies in the span of the published cells' vectors. The
-unknowns are the record types that occur in the data plus a seeded random sample of all possible
-ones (see :func:`membership`): a subset of the true unknowns, so an attacker who knows more than
-the report says; protection against that attacker implies protection against a real one. Cells are added greedily (detailed cells before totals, then the smallest) in the same line (row or
-column) as a recoverable cell, until nothing is recoverable.
+What the reader can know is written down here as linear equations over the cells of each *family*
+(all tables counting the same people; a cell is identified by its key, so the same count in two
+tables is one unknown):
+
+- **partitions**: a cell equals the sum of the cells that split it by one more dimension, when the
+  report has a cell for every value of that dimension (every row and column total of a table, and
+  the same relation between tables: the ``cohort`` column of one table and the cohort rows of another);
+- **hierarchies** known from public reference data: a region's cell is the sum of its
+  municipalities' cells;
+- **identities** from the definitions: a provisional outflow is one whose month 24 is unknown, and
+  whose sustained destination and sustained work are unknown;
+- the **persons hidden** in each table, which the page states: the sum of its suppressed cells.
 
 Shares are computed from exact counts before suppression and shown only when both their count and
 their denominator are shown (a share next to a shown count would otherwise reveal its denominator).
@@ -18,18 +24,38 @@ their denominator are shown (a share next to a shown count would otherwise revea
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from . import suppression
 from .model import Key, Report, Table
 
 THRESHOLD = 10
-SUPPRESSED = "<10"
-MAX_ROUNDS = 2000
+PRIMARY = "<10"
+SECONDARY = "x"
+
+# Equal by definition (definitions.md: final_24, status "nog onbekend", sustained_* null)
+IDENTITIES = [(("f24", "voorlopig"), ("m24", "onbekend"), ("sd", "onbekend"), ("sw", "onbekend"))]
+# (finer, coarser): every value of the finer dimension lies in one value of the coarser, publicly known
+HIERARCHIES = [("gemeente", "region")]
+
+
+@dataclass
+class FamilyResult:
+    name: str
+    cells: int
+    primary: int
+    secondary: int
+    persons_hidden: int
+    rounds: int
+    seconds: float
 
 
 class Family:
-    """The count cells of one family across all tables, with their members among the records."""
+    """The count cells of one family across all tables, and the equations a reader can know."""
 
     def __init__(self, name: str, records: pd.DataFrame, tables: list[Table]):
         self.name = name
@@ -43,125 +69,148 @@ class Family:
                         raise AssertionError(f"{name}: key {cell.key} has two values {previous} and {cell.value}")
         self.keys = sorted(self.values, key=lambda k: (len(k), repr(k)))
         self.index = {k: i for i, k in enumerate(self.keys)}
-        self.matrix = compress(membership(self.keys, records, self.values))
-        # additive lines (total = sum of parts) by key, for choosing secondary cells
-        self.lines: list[list[Key]] = []
-        for table in tables:
-            for total, parts in table.lines:
-                self.lines.append([*parts, total])
+        self.equations = equations(self.keys, records)
+        self.groups = [sorted({self.index[c.key] for c in t.cells() if c.key is not None}) for t in tables]
+
+    def system(self) -> suppression.System:
+        return suppression.System(values=np.array([self.values[k] for k in self.keys]),
+                                  equations=[{self.index[k]: c for k, c in eq.items()} for eq in self.equations],
+                                  groups=self.groups, names=[repr(k) for k in self.keys])
 
 
-def membership(keys: list[Key], records: pd.DataFrame, values: dict | None = None,
-               seed: int = 20240401) -> np.ndarray:
-    """keys × atoms 0/1 matrix. Atoms: the distinct record types in the data, plus a seeded random
-    sample of three times as many record types as there are keys, drawn from every combination of
-    the values the keys use. The true unknowns are all combinations; a subset of them models an
-    attacker who knows that the others are empty, so it errs on the safe side, and the sample keeps
-    that attacker from solving for individual records when a selection is small."""
+def equations(keys: list[Key], records: pd.DataFrame) -> list[dict[Key, int]]:
+    present = set(keys)
     dims = sorted({d for k in keys for d, _ in k})
-    if not dims:
-        return np.ones((len(keys), 1))
-    real = records[dims].drop_duplicates()
-    domains = {d: sorted({v for k in keys for dd, v in k if dd == d} | set(real[d].dropna()), key=repr)
-               for d in dims}
-    rng = np.random.default_rng(seed)
-    size = 3 * len(keys) + 200
-    sample = pd.DataFrame({d: np.array(domains[d], dtype=object)[rng.integers(0, len(domains[d]), size)]
-                           for d in dims})
-    atoms = pd.concat([real, sample], ignore_index=True)
-    m = np.ones((len(keys), len(atoms)), dtype=np.float64)
-    cols = {d: atoms[d].to_numpy(dtype=object) for d in dims}
-    for i, k in enumerate(keys):
-        row = np.ones(len(atoms), dtype=bool)
-        for d, v in k:
-            row &= cols[d] == v
-        m[i] = row
-    return m
+    domains = {d: set(records[d].dropna().unique()) if d in records else set() for d in dims}
+    found: dict[frozenset, dict[Key, int]] = {}
+
+    def add(total: Key, parts: list[Key]) -> None:
+        eq = {total: 1}
+        for p in parts:
+            eq[p] = eq.get(p, 0) - 1
+        eq = {k: c for k, c in eq.items() if c}
+        if eq:
+            found.setdefault(frozenset(eq.items()), eq)
+
+    # partitions: base = Σ base+{d=v} over every value v of d
+    for d in dims:
+        by_base: dict[Key, dict] = {}
+        for k in keys:
+            kd = dict(k)
+            if d in kd:
+                v = kd.pop(d)
+                by_base.setdefault(tuple(sorted(kd.items())), {})[v] = k
+        for base, parts in by_base.items():
+            if base in present and domains[d] <= set(parts):
+                add(base, list(parts.values()))
+    # hierarchies: base+{coarse=r} = Σ base+{fine=g} over the g in r
+    for fine, coarse in HIERARCHIES:
+        if fine not in records or coarse not in records:
+            continue
+        pairs = records[[fine, coarse]].drop_duplicates()
+        if pairs[fine].duplicated().any():
+            raise AssertionError(f"{fine} does not lie in one {coarse}")
+        members = pairs.groupby(coarse)[fine].apply(list).to_dict()
+        for k in keys:
+            kd = dict(k)
+            if coarse in kd and fine not in kd:
+                r = kd.pop(coarse)
+                parts = [tuple(sorted({**kd, fine: g}.items())) for g in members.get(r, [])]
+                if parts and all(p in present for p in parts):
+                    add(k, parts)
+    # identities
+    for group in IDENTITIES:
+        for k in keys:
+            kd = dict(k)
+            for d, v in group:
+                if kd.get(d) == v:
+                    rest = {dd: vv for dd, vv in kd.items() if dd != d}
+                    for d2, v2 in group:
+                        if d2 != d and d2 not in rest:
+                            other = tuple(sorted({**rest, d2: v2}.items()))
+                            if other in present:
+                                add(k, [other])
+    return list(found.values())
 
 
-def compress(matrix: np.ndarray, seed: int = 20240401) -> np.ndarray:
-    """Project the atoms onto a few more dimensions than there are keys: a generic (random Gaussian)
-    projection keeps the rank of every set of rows, so span questions keep their answers, and the
-    linear algebra works on a square-ish matrix. Seeded: the same report gives the same result."""
-    rows, atoms = matrix.shape
-    if atoms <= rows + 16:
-        return matrix
-    rng = np.random.default_rng(seed)
-    return matrix @ rng.standard_normal((atoms, rows + 16)) / np.sqrt(atoms)
+def primary(cell) -> bool:
+    return cell.key is not None and 1 <= int(cell.value) < THRESHOLD
 
 
-def recoverable(matrix: np.ndarray, known: np.ndarray, hidden: np.ndarray) -> np.ndarray:
-    """For each hidden row: does it lie in the row space of the known rows (exactly determined)?"""
-    if not len(hidden):
-        return np.zeros(0, dtype=bool)
-    targets = matrix[hidden]
-    norms = np.linalg.norm(targets, axis=1)
-    if not len(known):
-        return norms < 1e-9
-    _, sv, vt = np.linalg.svd(matrix[known], full_matrices=False)
-    rank = int((sv > sv.max(initial=0.0) * max(matrix.shape) * np.finfo(float).eps * 10).sum())
-    basis = vt[:rank]
-    residual = targets - (targets @ basis.T) @ basis
-    return np.linalg.norm(residual, axis=1) <= 1e-6 * np.maximum(norms, 1e-12)
+def unprotectable(family: Family) -> list[Key]:
+    """Primary cells whose range stays under 5 even with every non-zero cell of the family hidden:
+    e.g. a municipality row of five cells of 1 or 2 under a region total of 7 (the total is at least
+    5, since each part is at least 1, and at most 9). No secondary suppression can protect them."""
+    system = family.system()
+    if not system.primary.any():
+        return []
+    ranges = suppression.intervals(system, ~system.zero, cells=system.primary)
+    return [family.keys[i] for i in suppression.narrow(ranges)]
 
 
-def protect(family: Family) -> set[Key]:
-    """The set of keys to suppress in one family."""
-    values = family.values
-    suppressed = {k for k, v in values.items() if v < THRESHOLD}
-    # secondary cells: detailed cells before margins before the grand total (a hidden total hides every
-    # share that divides by it), then the smallest count, then a fixed order
-    order = lambda k: (-len(k), values[k], repr(k))  # noqa: E731
-
-    def structural() -> None:
-        changed = True
-        while changed:
-            changed = False
-            for line in family.lines:
-                hidden = [k for k in line if k in suppressed]
-                if len(hidden) == 1:
-                    options = sorted((k for k in line if k not in suppressed), key=order)
-                    if options:
-                        suppressed.add(options[0])
-                        changed = True
-
-    for _ in range(MAX_ROUNDS):
-        structural()
-        hidden = np.array(sorted(family.index[k] for k in suppressed), dtype=int)
-        known = np.array([i for i in range(len(family.keys)) if family.keys[i] not in suppressed], dtype=int)
-        found = recoverable(family.matrix, known, hidden)
-        if not found.any():
-            return suppressed
-        added: set = set()
-        for target in (family.keys[i] for i in hidden[found]):
-            lines = [line for line in family.lines if target in line]
-            if any(k in added for line in lines for k in line):
-                continue   # a cell added this round may already protect it: check again first
-            options = sorted({k for line in lines for k in line if k not in suppressed}, key=order)
-            if not options:   # in no line: hide the cheapest published cell of the family
-                options = sorted((k for k in family.keys if k not in suppressed), key=order)
-            if options:
-                suppressed.add(options[0])
-                added.add(options[0])
-        if not added:
-            return suppressed
-    raise RuntimeError(f"disclosure control did not converge for {family.name}")
+def withhold(report: Report, name: str, tables: list[Table]) -> list[Table]:
+    """Leave out tables until every primary cell of the family can be protected: each time the table
+    holding the most unprotectable cells (ties: the one with more cells, then the later one). The
+    section says which table was left out and why."""
+    withheld = []
+    start = time.perf_counter()
+    while True:
+        family = Family(name, report.families[name], tables)
+        bad = set(unprotectable(family))
+        if not bad:
+            report.disclosure["withheld_seconds"] = report.disclosure.get("withheld_seconds", 0.0) + (
+                time.perf_counter() - start)
+            return withheld
+        scores = [(sum(c.key in bad for c in t.cells()), len(list(t.cells())), i) for i, t in enumerate(tables)]
+        drop = tables[max(scores)[2]]
+        tables = [t for t in tables if t is not drop]
+        withheld.append(drop)
+        for section in report.sections:
+            if drop in section.tables:
+                section.tables.remove(drop)
+                section.intro.append(
+                    f"De tabel ‘{drop.title}’ staat niet in deze publieksversie: er zitten zo weinig personen in "
+                    "dat ook met extra onderdrukte cellen terug te rekenen zou zijn hoeveel het er zijn.")
+        if not tables:
+            return withheld
 
 
-def apply(report: Report) -> None:
-    """Suppress in place (audience publiek); intern reports are left exact."""
+def apply(report: Report, secondary: bool = True) -> None:
+    """Suppress in place (audience publiek); intern reports are left exact. ``secondary=False`` leaves
+    out secondary suppression: for tests and benchmarks that show what it protects, never to publish."""
     by_family: dict[str, list[Table]] = {}
     for table in report.tables():
         if table.family:
             by_family.setdefault(table.family, []).append(table)
+    report.disclosure = {"families": [], "tables": {}, "withheld": []}
     for name, tables in sorted(by_family.items()):
+        if secondary:
+            gone = withhold(report, name, tables)
+            report.disclosure["withheld"] += [t.id for t in gone]
+            tables = [t for t in tables if t not in gone]
+            if not tables:
+                continue
         family = Family(name, report.families[name], tables)
-        suppressed = protect(family)
+        system = family.system()
+        start = time.perf_counter()
+        outcome = suppression.protect(system, secondary=secondary)
+        hidden = {k for k, i in family.index.items() if outcome.suppressed[i]}
+        report.disclosure["families"].append(FamilyResult(
+            name=name, cells=len(family.keys), primary=int(system.primary.sum()),
+            secondary=int(outcome.suppressed.sum() - system.primary.sum()),
+            persons_hidden=int(system.values[outcome.suppressed].sum()), rounds=outcome.rounds,
+            seconds=time.perf_counter() - start))
         for table in tables:
             for cell in table.cells():
-                key = cell.key if cell.key is not None else cell.follows
-                if key is not None and key in suppressed:
+                k = cell.key if cell.key is not None else cell.follows
+                if k is not None and k in hidden:
                     cell.suppressed = True
             for cell in table.cells():
                 if cell.den is not None:
-                    cell.share_suppressed = cell.suppressed or cell.den in suppressed or cell.share is None
+                    cell.share_suppressed = cell.suppressed or cell.den in hidden or cell.share is None
+            keys = {c.key: int(c.value) for c in table.cells() if c.key is not None and c.suppressed}
+            report.disclosure["tables"][table.id] = {
+                "primary": sum(1 <= v < THRESHOLD for v in keys.values()),
+                "secondary": sum(v >= THRESHOLD for v in keys.values()),
+                "persons": sum(keys.values()),
+            }

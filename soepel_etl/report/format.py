@@ -6,7 +6,8 @@ import datetime as dt
 
 from .model import Cell
 
-SUPPRESSED = "<10"
+SUPPRESSED = "<10"      # primary: 1 to 9 persons
+PROTECTED = "x"         # secondary: 10 or more persons, hidden so that no <10 can be worked out
 
 
 def number(value: int | float) -> str:
@@ -19,8 +20,14 @@ def percent(share: float) -> str:
     return f"{share * 100:.1f}".replace(".", ",") + "%"
 
 
+def hidden_text(cell: Cell) -> str:
+    """'<10' only for a person count of 1 to 9; a hidden non-person number (one that follows a person
+    count) is always 'x', whatever its size, so its marker says nothing about it."""
+    return SUPPRESSED if cell.key is not None and 1 <= cell.value < 10 else PROTECTED
+
+
 def count_text(cell: Cell) -> str:
-    return SUPPRESSED if cell.suppressed else number(cell.value)
+    return hidden_text(cell) if cell.suppressed else number(cell.value)
 
 
 def share_text(cell: Cell) -> str | None:
@@ -31,7 +38,7 @@ def share_text(cell: Cell) -> str | None:
 
 def value_text(cell: Cell) -> str:
     if cell.suppressed:
-        return SUPPRESSED
+        return hidden_text(cell)
     v = cell.value
     if isinstance(v, bool):
         return "ja" if v else "nee"

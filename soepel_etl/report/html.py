@@ -61,9 +61,11 @@ def _notice(report: Report) -> str:
     return f'<p class="notice publiek" role="note">{escape(texts.PUBLIEK_NOTICE)}</p>'
 
 
-def table_html(table: Table) -> str:
+def table_html(table: Table, hidden: dict | None = None) -> str:
+    # data-hidden: the persons in the table's suppressed cells, as the note under it says
+    hidden_attr = f' data-hidden="{hidden["persons"]}"' if hidden is not None else ""
     out = [f'<div class="tablewrap"><table class="data" id="t-{table.id}" data-table="{table.id}" '
-           f'data-family="{table.family or ""}" data-unit="{escape(table.unit)}">',
+           f'data-family="{table.family or ""}" data-unit="{escape(table.unit)}"{hidden_attr}>',
            f"<caption>{escape(table.title)} (aantallen {escape(table.unit)}"
            + ("; percentages per rij" if table.has_shares() else "") + ")</caption>",
            "<thead><tr>" + f'<th scope="col">{escape(table.stub)}</th>'
@@ -97,18 +99,21 @@ def table_html(table: Table) -> str:
     out.append("</tbody></table></div>")
     if table.note:
         out.append(f'<p class="note">{escape(table.note)}</p>')
+    if hidden is not None:
+        out.append(f'<p class="note suppression">{escape(texts.table_suppression_note(hidden))}</p>')
     return "".join(out)
 
 
-def _block(table: Table) -> str:
+def _block(report: Report, table: Table) -> str:
     svg = chart_svg(table)
     heading = f"<h3>{escape(table.title)}</h3>"
+    hidden = report.disclosure.get("tables", {}).get(table.id) if table.family else None
     if svg is None:
-        return f'<div class="block notable">{heading}{table_html(table)}</div>'
+        return f'<div class="block notable">{heading}{table_html(table, hidden)}</div>'
     wide = " wide" if table.chart == "area" or len(table.columns) > 4 else ""
     figure = (f'<figure role="img" aria-label="{escape("Grafiek: " + table.title + ". De cijfers staan in de tabel.")}">'
               f"{svg}</figure>")
-    return f'<div class="block{wide}">{heading}{figure}<div>{table_html(table)}</div></div>'
+    return f'<div class="block{wide}">{heading}{figure}<div>{table_html(table, hidden)}</div></div>'
 
 
 def _section(report: Report, section: Section) -> str:
@@ -118,7 +123,7 @@ def _section(report: Report, section: Section) -> str:
     if section.id == "definities":
         parts.append('<dl class="defs">' + "".join(f"<dt>{escape(t)}</dt><dd>{escape(d)}</dd>"
                                                    for t, d in texts.DEFINITIONS) + "</dl>")
-    parts += [_block(t) for t in section.tables]
+    parts += [_block(report, t) for t in section.tables]
     parts.append("</section>")
     return "\n".join(parts)
 

@@ -81,6 +81,7 @@ class Report:
     build_label: str
     sections: list[Section]
     families: dict                  # family name → records DataFrame (for disclosure control only)
+    disclosure: dict = field(default_factory=dict)   # what disclosure control hid, per family and table
 
     def tables(self):
         for s in self.sections:

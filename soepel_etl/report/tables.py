@@ -97,16 +97,18 @@ def _present(values, ordered) -> list:
 
 
 # -- outflows -------------------------------------------------------------------------------------
-def outflow_tables(outflows: pd.DataFrame) -> dict[str, list[Table]]:
+def outflow_tables(outflows: pd.DataFrame, cohort_labels: dict | None = None) -> dict[str, list[Table]]:
+    """``cohort_labels``: row labels of pooled cohorts (``cohort`` then holds a group's first year)."""
     c = Counter(outflows)
     cohorts = sorted(int(x) for x in outflows["cohort"].unique())
+    cohort_labels = cohort_labels or {}
     progs = _present(outflows["prog"], L.PROGRAMMES)
     parts = _present(outflows["part"], L.PARTICIPATION)
     out: dict[str, list[Table]] = {}
 
     out["cohorten"] = [crosstab(
         c, id="cohorten", title="Uitstromers per cohort: definitieve en voorlopige uitkomsten", family="uitstroom",
-        stub="Cohort (uitstroomjaar)", row_dim="cohort", row_values=cohorts, row_labels={},
+        stub="Cohort (uitstroomjaar)", row_dim="cohort", row_values=cohorts, row_labels=cohort_labels,
         col_dim="f24", col_values=["definitief", "voorlopig"], col_labels=L.FINAL_LABELS, shares=True,
         unit="uitstromers", colours={"definitief": "#0072B2", "voorlopig": "#BBBBBB"},
         note="Voorlopig: de 24e maand na uitstroom is nog niet waargenomen; deze cijfers veranderen nog.")]
@@ -115,7 +117,7 @@ def outflow_tables(outflows: pd.DataFrame) -> dict[str, list[Table]]:
     for k in L.HORIZONS:
         status_tables.append(crosstab(
             c, id=f"status{k}_cohort", title=f"Situatie {k} maanden na uitstroom, per cohort", family="uitstroom",
-            stub="Cohort (uitstroomjaar)", row_dim="cohort", row_values=cohorts, row_labels={},
+            stub="Cohort (uitstroomjaar)", row_dim="cohort", row_values=cohorts, row_labels=cohort_labels,
             col_dim=f"m{k}", col_values=list(L.STATUSES), col_labels=L.STATUS_LABELS, unit="uitstromers",
             colours=L.STATUS_COLOURS, horizon=k))
     out["status_cohort"] = status_tables
@@ -143,7 +145,7 @@ def outflow_tables(outflows: pd.DataFrame) -> dict[str, list[Table]]:
     sustained = []
     for dim, what in (("sd", "Duurzame bestemming"), ("sw", "Duurzaam werk")):
         for row_dim, row_values, row_labels, stub, suffix in (
-                ("cohort", cohorts, {}, "Cohort (uitstroomjaar)", "cohort"),
+                ("cohort", cohorts, cohort_labels, "Cohort (uitstroomjaar)", "cohort"),
                 ("prog", progs, L.PROGRAMME_LABELS, "Opleiding bij uitstroom", "opleiding")):
             sustained.append(crosstab(
                 c, id=f"{'bestemming' if dim == 'sd' else 'werk'}_{suffix}",

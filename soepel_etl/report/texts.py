@@ -4,8 +4,43 @@ from __future__ import annotations
 
 INTERN_NOTICE = ("Intern document met exacte aantallen. Niet verspreiden buiten de organisatie: "
                  "alleen voor medewerkers van de RMC-functie.")
-PUBLIEK_NOTICE = ("Publieksversie. Aantallen onder 10 personen zijn onderdrukt (‘<10’); om terugrekenen te "
-                  "voorkomen zijn ook enkele andere cellen onderdrukt.")
+PUBLIEK_NOTICE = ("Publieksversie. Aantallen van 1 tot en met 9 personen zijn onderdrukt (‘<10’); om terugrekenen "
+                  "te voorkomen zijn ook enkele grotere aantallen onderdrukt (‘x’). Een 0 is echt 0.")
+
+
+def suppression_summary(report) -> list[str]:
+    """Plain Dutch: what was hidden and why, in numbers (the per-table figures are under each table)."""
+    tables = report.disclosure.get("tables", {})
+    primary = sum(t["primary"] for t in tables.values())
+    secondary = sum(t["secondary"] for t in tables.values())
+    out = [
+        "Waarom sommige cijfers ontbreken. Dit is de publieksversie: niemand mag uit het rapport kunnen afleiden "
+        "hoe het met één jongere gaat. Daarom staat elk aantal van 1 tot en met 9 personen als ‘<10’. Omdat "
+        "zo'n aantal anders terug te rekenen is uit de totalen of uit een andere tabel, zijn ook enkele grotere "
+        "aantallen weggelaten; die staan als ‘x’. Ze zijn zo gekozen dat er zo weinig mogelijk personen "
+        "verborgen blijven, en zo dat van elk weggelaten aantal met alle cijfers van dit rapport samen hooguit "
+        "bekend is dat het tussen twee grenzen ligt die minstens 5 uit elkaar liggen. Een 0 is een echte 0: "
+        "die groep is leeg. Percentages staan alleen bij aantallen die getoond worden.",
+        f"In dit rapport zijn {primary} aantallen onder 10 onderdrukt en {secondary} grotere aantallen ter "
+        "bescherming. Onder elke tabel staat hoeveel cellen daar ontbreken en hoeveel personen die samen tellen.",
+    ]
+    if report.disclosure.get("withheld"):
+        out.append(f"{len(report.disclosure['withheld'])} tabel(len) zijn helemaal weggelaten; bij het onderdeel "
+                   "staat welke en waarom.")
+    return out
+
+
+def table_suppression_note(stats: dict) -> str:
+    """Under a table: how many cells it hides and how many persons they count together."""
+    if not stats or not (stats["primary"] or stats["secondary"]):
+        return "Geen cijfers onderdrukt in deze tabel."
+    parts = []
+    if stats["primary"]:
+        parts.append(f"{stats['primary']} met 1 tot en met 9 personen (‘<10’)")
+    if stats["secondary"]:
+        parts.append(f"{stats['secondary']} met 10 of meer personen ter bescherming (‘x’)")
+    return (f"Onderdrukt in deze tabel: {' en '.join(parts)}; samen {stats['persons']} personen "
+            "(een persoon telt mee in elke cel waarin hij valt, ook in een totaal).")
 
 QUALITY_INTRO = ("Wat er is aangeleverd, wat is geweigerd en waarom, en welke regels in quarantaine staan. Deze "
                  "tabellen tellen bestanden en regels, geen personen.")
@@ -72,9 +107,11 @@ DEFINITIONS = [
      "Het aantal van deze signalen: zonder startkwalificatie en niet ingeschreven; 3 maanden of langer geen "
      "werk, school of uitkering; met uitkering; baan verloren. Hoog risico: 2 of meer; verhoogd: 1; laag: 0."),
     ("Onderdrukte cijfers",
-     "In de publieksversie is elk aantal onder 10 personen vervangen door ‘<10’, met het bijbehorende "
-     "percentage. Ook andere cellen zijn onderdrukt als het aantal anders uit totalen of uit andere tabellen "
-     "terug te rekenen zou zijn. Percentages zijn berekend vóór het onderdrukken."),
+     "In de publieksversie is elk aantal van 1 tot en met 9 personen vervangen door ‘<10’, met het "
+     "bijbehorende percentage. Grotere aantallen zijn vervangen door ‘x’ als een ‘<10’ anders uit totalen of "
+     "uit andere tabellen terug te rekenen zou zijn: met alle cijfers van het rapport samen ligt elk weggelaten "
+     "aantal tussen grenzen die minstens 5 uit elkaar liggen. Een 0 is een echte 0. Percentages zijn berekend "
+     "vóór het onderdrukken."),
     ("Privacy",
      "Het rapport bevat geen namen, BSN's, onderwijsnummers of geboortedata; de gegevens zijn bij binnenkomst "
      "gepseudonimiseerd."),

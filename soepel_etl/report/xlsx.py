@@ -9,7 +9,7 @@ import pandas as pd
 import xlsxwriter
 
 from . import texts
-from .format import SUPPRESSED
+from .format import hidden_text
 from .model import Report, Table
 
 
@@ -47,6 +47,11 @@ def write_workbook(report: Report, path: Path, built_at) -> Path:
     index.write(3, 0, texts.INTERN_NOTICE if report.audience == "intern" else texts.PUBLIEK_NOTICE, f["notice"])
     index.write_row(5, 0, ["Blad", "Tabel", "Onderdeel"], f["head_left"])
     r = 6
+    if report.audience == "publiek":
+        for line in texts.suppression_summary(report):
+            index.write(r, 0, line)
+            r += 1
+        r += 1
     for section in report.sections:
         for table in section.tables:
             index.write_url(r, 0, f"internal:'{table.id}'!A1", string=table.id)
@@ -87,13 +92,16 @@ def _sheet(wb, f, report: Report, table: Table) -> None:
                 if cell.den is None:
                     continue
                 if cell.share_suppressed or cell.share is None:
-                    ws.write_string(row, col, SUPPRESSED if cell.suppressed else "–",
+                    ws.write_string(row, col, hidden_text(cell) if cell.suppressed else "–",
                                     f["sup_total" if total else "sup"])
                 else:
                     ws.write_number(row, col, cell.share, f["share_total" if total else "share"])
     last = header_row + len(table.rows)
     if table.note:
         ws.write(last + 2, 0, table.note, f["note"])
+    hidden = report.disclosure.get("tables", {}).get(table.id) if table.family else None
+    if hidden is not None:
+        ws.write(last + 3, 0, texts.table_suppression_note(hidden), f["note"])
     ws.freeze_panes(header_row + 1, 1)
     ws.set_column(0, 0, max(18, min(60, max([len(str(r[0])) for r in table.rows] + [len(table.stub)]) + 2)))
     ws.set_column(1, len(headers), 14)
@@ -102,7 +110,7 @@ def _sheet(wb, f, report: Report, table: Table) -> None:
 def _value(ws, f, row: int, col: int, cell, total: bool) -> None:
     v = cell.value
     if cell.suppressed:
-        ws.write_string(row, col, SUPPRESSED, f["sup_total" if total else "sup"])
+        ws.write_string(row, col, hidden_text(cell), f["sup_total" if total else "sup"])
     elif isinstance(v, bool):
         ws.write_string(row, col, "ja" if v else "nee")
     elif isinstance(v, (int, float)):

@@ -21,7 +21,8 @@ class TableParser(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "table" and "data" in (a.get("class") or "").split():
-            self._table = {"id": a["data-table"], "family": a.get("data-family") or None, "rows": []}
+            self._table = {"id": a["data-table"], "family": a.get("data-family") or None, "rows": [],
+                           "hidden": int(a["data-hidden"]) if a.get("data-hidden") else None}
             self.tables[a["data-table"]] = self._table
         elif self._table is not None and tag == "tr":
             self._row = []

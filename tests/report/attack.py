@@ -1,0 +1,195 @@
+"""The attacker that definitions.md ("Disclosure control") names, working only from the published files.
+
+It reads a publiek report back (the HTML, checked against the workbook), writes down every linear
+equation a reader can know between the counts of one family, and computes for every suppressed cell
+its minimum and maximum over non-negative integers:
+
+- a cell shown as ``<10`` lies in 1–9, a cell shown as ``x`` was hidden for protection so it is not
+  1–9 and not 0 (zeros are shown): at least 10; a shown number is known;
+- a table's row and column totals are the sums of their parts (read from the cells' keys);
+- the same relation between tables: any cell whose key splits into cells for every value of a
+  dimension that some table partitions by;
+- municipalities add up to their RMC region (the public reference list);
+- by definition, provisional outflows are those whose month 24, sustained destination and sustained
+  work are unknown;
+- the page states the persons in each table's suppressed cells: one more equation per table.
+
+Written independently of the package's solver (SciPy's interface to HiGHS, LP first: an integral
+optimal vertex is the integer optimum; otherwise the integer program).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+from soepel_etl.reference import shipped_reference_dir
+from tests.report.helpers import parse_key, parse_number, parse_tables
+
+IDENTITIES = [(("f24", "voorlopig"), ("m24", "onbekend"), ("sd", "onbekend"), ("sw", "onbekend"))]
+BIG = 10_000_000
+
+
+def body(table):
+    return [row for row in table["rows"] if len(row) > 1 and row[1]["tag"] == "td"]
+
+
+def canon(key: dict) -> tuple:
+    return tuple(sorted(key.items()))
+
+
+def table_lines(table) -> list[tuple[dict, list[dict]]]:
+    """Additive relations inside one table: a cell whose key is another cell's key plus one dimension,
+    in the same row or the same column, for every value of that dimension in the line."""
+    grid = [[parse_key(c["key"]) for c in row[1:]] for row in body(table)]
+    lines = []
+    for groups in (grid, [list(col) for col in zip(*grid)]):
+        for line in groups:
+            keyed = [k for k in line if k is not None]
+            for total in keyed:
+                for dim in {d for k in keyed for d in k if d not in total}:
+                    parts = [k for k in keyed if set(k) == set(total) | {dim}
+                             and all(k[d] == v for d, v in total.items())]
+                    if len(parts) >= 2 and len(parts) == len(
+                            [k for k in keyed if dim in k and set(k) - {dim} == set(total)]):
+                        lines.append((total, parts))
+    return lines
+
+
+def read_report(paths: dict) -> dict:
+    """The HTML's tables, after checking that the workbook shows exactly the same counts."""
+    tables = parse_tables(Path(paths["html"]).read_text(encoding="utf-8"))
+    wb = openpyxl.load_workbook(paths["xlsx"])
+    for table_id, table in tables.items():
+        if not table["family"]:
+            continue
+        ws = wb[table_id]
+        rows = [r for r in ws.iter_rows(min_row=6, values_only=True)]
+        for i, row in enumerate(body(table)):
+            for j, cell in enumerate(row[1:]):
+                shown = parse_number(cell["n"])
+                value = rows[i][1 + j]
+                if isinstance(shown, float):
+                    assert value == shown, (table_id, i, j, value, shown)
+                else:
+                    assert value == shown, (table_id, i, j, value, shown)
+    return tables
+
+
+def municipality_regions() -> dict[str, str]:
+    with open(shipped_reference_dir() / "gemeenten.csv", encoding="utf-8") as f:
+        return {r["gemeente_code"]: r["rmc_regio_code"] for r in csv.DictReader(f, delimiter=";")}
+
+
+def family_system(tables: list[dict]):
+    """Known values, the suppressed unknowns with their bounds, and the equations, for one family."""
+    shown: dict[tuple, object] = {}
+    for table in tables:
+        for row in body(table):
+            for cell in row[1:]:
+                if cell["key"] is not None:
+                    k = canon(parse_key(cell["key"]))
+                    v = parse_number(cell["n"])
+                    assert shown.setdefault(k, v) == v, ("one key, two displays", k)
+    equations: list[tuple[dict, float]] = []   # {key: coef}, rhs: Σ coef·x = rhs
+
+    def add(total: tuple, parts: list[tuple]) -> None:
+        eq: dict = {total: 1}
+        for p in parts:
+            eq[p] = eq.get(p, 0) - 1
+        equations.append(({k: c for k, c in eq.items() if c}, 0.0))
+
+    domains: dict[str, set] = {}
+    for table in tables:
+        for total, parts in table_lines(table):
+            add(canon(total), [canon(p) for p in parts])
+            dim = next(iter(set(parts[0]) - set(total)))
+            domains.setdefault(dim, set()).update(p[dim] for p in parts)
+    for k in list(shown):
+        kd = dict(k)
+        for dim, values in domains.items():
+            if dim in kd:
+                continue
+            parts = [canon({**kd, dim: v}) for v in values]
+            if all(p in shown for p in parts):
+                add(k, parts)
+        for group in IDENTITIES:
+            for d, v in group:
+                if kd.get(d) == v:
+                    rest = {dd: vv for dd, vv in kd.items() if dd != d}
+                    for d2, v2 in group:
+                        other = canon({**rest, d2: v2})
+                        if d2 != d and d2 not in rest and other in shown:
+                            add(k, [other])
+    regions = municipality_regions()
+    for k in list(shown):
+        kd = dict(k)
+        if "region" in kd and "gemeente" not in kd:
+            rest = {d: v for d, v in kd.items() if d != "region"}
+            gemeenten = {dict(p)["gemeente"] for p in shown if "gemeente" in dict(p)}
+            parts = [canon({**rest, "gemeente": g}) for g in gemeenten if regions.get(g) == kd["region"]]
+            if parts and all(p in shown for p in parts):
+                add(k, parts)
+    for table in tables:
+        if table.get("hidden") is not None:
+            keys = {canon(parse_key(c["key"])) for row in body(table) for c in row[1:]
+                    if c["key"] is not None and not isinstance(parse_number(c["n"]), float)}
+            if keys:
+                equations.append(({k: 1 for k in keys}, float(table["hidden"])))
+    return shown, equations
+
+
+def ranges(tables: list[dict]) -> dict[tuple, tuple[int, int]]:
+    """min and max over non-negative integers of every suppressed cell of one family."""
+    shown, equations = family_system(tables)
+    unknown = sorted(k for k, v in shown.items() if not isinstance(v, float))
+    if not unknown:
+        return {}
+    index = {k: i for i, k in enumerate(unknown)}
+    rows, rhs = [], []
+    for eq, b in equations:
+        coef = np.zeros(len(unknown))
+        for k, c in eq.items():
+            if k in index:
+                coef[index[k]] += c
+            else:
+                b -= c * shown[k]
+        if coef.any():
+            rows.append(coef)
+            rhs.append(b)
+        else:
+            assert abs(b) < 1e-9, ("a published equation does not add up", eq)
+    lo = np.array([1.0 if shown[k] == "<10" else 10.0 for k in unknown])
+    hi = np.array([9.0 if shown[k] == "<10" else BIG for k in unknown])
+    assert all(shown[k] in ("<10", "x") for k in unknown), "a count shown as neither number, <10 nor x"
+    a = np.array(rows) if rows else np.zeros((0, len(unknown)))
+    out = {}
+    for i, k in enumerate(unknown):
+        ends = []
+        for sign in (1.0, -1.0):
+            c = np.zeros(len(unknown))
+            c[i] = sign
+            res = linprog(c, A_eq=a if len(rows) else None, b_eq=np.array(rhs) if rows else None,
+                          bounds=list(zip(lo, hi)), method="highs")
+            assert res.status == 0, ("the published numbers admit no solution", res.message)
+            if np.abs(res.x - np.round(res.x)).max() > 1e-7:
+                res = milp(c, constraints=[LinearConstraint(a, rhs, rhs)] if rows else [],
+                           integrality=np.ones(len(unknown)), bounds=Bounds(lo, hi))
+                assert res.status == 0, res.message
+            ends.append(round(res.x[i]))
+        out[k] = (ends[0], ends[1])
+    return out
+
+
+def attack(paths: dict) -> dict[str, dict[tuple, tuple[int, int]]]:
+    """Per family: the interval of every suppressed cell."""
+    tables = read_report(paths)
+    families: dict[str, list] = {}
+    for table in tables.values():
+        if table["family"]:
+            families.setdefault(table["family"], []).append(table)
+    return {family: ranges(members) for family, members in families.items()}
