@@ -10,7 +10,7 @@ decides everything else — so the same seed still gives the same bytes.
   temporary one turns ``onbepaald`` after a number of months in the job that is exponential with a
   mean of 12 (``bepaald``), 18 (``uitzend``) or 24 (``oproep``) months; a third never converts.
 - hourly wage: the statutory youth minimum for the person's age in that month
-  (``reference/data/minimumjeugdloon.csv``) times a premium per spell: 45 % of spells pay the
+  (``reference/national/minimumjeugdloon.csv``) times a premium per spell: 45 % of spells pay the
   minimum or up to 4 % above it, the rest 4–35 % above; plus 2 % per year in the job.
   ``sv_loon`` = hours × hourly wage, rounded to cents; 3 % of records carry no ``sv_loon``.
 - SBI: an employer's code is drawn once from industries typical of entree and level-2 leavers
@@ -86,7 +86,7 @@ def minimum_wage_table() -> tuple[np.ndarray, np.ndarray]:
     Within a period an age above the oldest listed takes the oldest's figure ("… and older"); a
     figure the table lacks (it ships only verified ones) is carried over from the previous period.
     """
-    path = resources.files("soepel_etl.reference") / "data" / "minimumjeugdloon.csv"
+    path = resources.files("soepel_etl.reference") / "national" / "minimumjeugdloon.csv"
     with path.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))
     periods = sorted({r["geldig_vanaf"] for r in rows})
