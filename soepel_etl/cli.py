@@ -97,6 +97,16 @@ def _report(args) -> int:
     return 0
 
 
+def _signal_list(args) -> int:
+    from .identity.pseudonyms import PseudonymKey
+    from .signal_list import write_signal_list
+
+    key = PseudonymKey.from_environment()     # refused like `run`: missing or short key, exit 2
+    summary = write_signal_list(Path(args.warehouse), Path(args.bsn_list), Path(args.out), key)
+    print("\n".join(summary.lines()))
+    return 0
+
+
 def _catalog(args) -> int:
     from .settings import absolute
     from .warehouse.catalog import write_catalog
@@ -136,6 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--pool-cohorts", type=int, metavar="N",
                      help="publiek only: report cohorts in groups of N consecutive years (e.g. 2018–2019)")
     rep.set_defaults(func=_report)
+
+    sig = sub.add_parser("signal-list", help="answer an RMC's BSN list from the risk monitor (needs the key)")
+    sig.add_argument("--warehouse", required=True, help="the warehouse folder (only read)")
+    sig.add_argument("--bsn-list", required=True, help="a .csv or .xlsx file with a column 'bsn'")
+    sig.add_argument("--out", required=True, help="the answer, in the list's format; created readable by its owner only")
+    sig.set_defaults(func=_signal_list)
 
     cat = sub.add_parser("catalog", help="(re)write <warehouse>/catalog.duckdb, e.g. after moving the warehouse")
     cat.add_argument("--warehouse", required=True)

@@ -143,3 +143,30 @@ def report(params: Mapping[str, Any]) -> dict[str, str]:
     for kind, path in written.items():
         log.info("report %s: %s", kind, path)
     return written
+
+
+SIGNAL_LIST_PREFIX = "signaallijst"
+
+
+def signal_list(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Answer an RMC's BSN list into the report folder; XCom gets the path and counts, never a BSN."""
+    from soepel_etl.identity.pseudonyms import PseudonymKey
+
+    from .config import key_text
+
+    bsn_list = Path(str(params.get("bsn_list") or ""))
+    paths = resolve_paths(params)
+    warehouse, reports = paths["warehouse"], paths["reports"]
+    out = reports / f"{SIGNAL_LIST_PREFIX}-{bsn_list.stem}{bsn_list.suffix.lower()}"
+    with stage("signal list", None):
+        from soepel_etl.signal_list import write_signal_list
+
+        if not params.get("bsn_list"):
+            raise FileNotFoundError("no BSN list given: trigger with the param bsn_list (a .csv or .xlsx path)")
+        key = PseudonymKey.from_text(key_text())
+        reports.mkdir(parents=True, exist_ok=True)
+        summary = write_signal_list(warehouse, bsn_list, out, key)
+    for line in summary.lines():
+        log.info("%s", line)
+    return {"out": str(summary.out), "rows": summary.rows, "invalid": summary.invalid,
+            "in_monitor": summary.in_monitor, "reference_month": summary.reference_month}

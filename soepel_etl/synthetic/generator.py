@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from dataclasses import replace
 
 from . import model as M
+from . import work_values as W
 from .model import NA
 from .reference import Reference, load_reference
 from .writer import (ROW_KINDS, BadRowInjector, Col, Dialect, draw_dialect, header_name, render,
@@ -271,9 +272,9 @@ def _werk(run: _Run) -> None:
                     "werkgever": Col("text", run.werkgever[j["emp"][ji]]),
                     "uren": Col("dec", hrs),
                     "contractsoort": Col("text", np.where(rx.random(nrow) < 0.04, "",
-                                                          M.CONTRACTS[j["contract"][ji]])),
-                    "sv_loon": Col("dec", np.round(hrs * j["wage"][ji], 2)),
-                    "sbi": Col("text", M.SBI[j["sbi"][ji]])}
+                                                          M.CONTRACTS[W.contract_codes(t, ji, month[rows])])),
+                    "sv_loon": Col("dec", W.sv_loon(t, ji, month[rows], hrs)),
+                    "sbi": Col("text", W.sbi_codes(t, ji, month[rows]))}
             run.write("werk", code, int(D[kk]), cols, nrow, showcase=(si == 0 and kk == show),
                       optional_cols=("onderwijsnummer", "sbi"))
         del rep, month, hours, v_row, v_k, v_hours

@@ -47,8 +47,6 @@ R_PRIOR, R_FOCUS, R_FOLLOW, R_SPURIOUS = range(4)
 J_SIDE, J_BBL, J_MAIN, J_NEXT, J_EXTRA = range(5)
 CONTRACTS = np.array(["onbepaald", "bepaald", "oproep", "uitzend"])
 BENEFITS = np.array(["PW", "WW", "WAJONG", "ZW", "WIA", "IOAW", "OVERIG"])
-SBI = np.array(["47111", "47190", "56101", "56102", "78201", "78202", "49410", "52291", "81221",
-                "43221", "10711", "86101", "88101", "46390", "45201", "96021"])
 REDENEN_DIPLOMA = np.array(["Diploma behaald", "Opleiding afgerond met diploma"])
 REDENEN_ZONDER = np.array([
     "Voortijdig schoolverlaten", "Werk gevonden", "Overstap naar andere opleiding",
@@ -386,7 +384,6 @@ def _jobs(rng, t: Truth, f_start, bbl_focus, s_month, fo_start, fo_end, has_foll
             break
         move = o[1:][clash]
         job["emp"][move] = (job["emp"][move] + 1 + rng.integers(0, 5, move.size)) % n_emp
-    job["sbi"] = (job["emp"].astype(np.int64) * 31 % len(SBI)).astype(np.int8)
     # stash for benefits
     t._after = after            # type: ignore[attr-defined]
     t._next_work = next_work    # type: ignore[attr-defined]

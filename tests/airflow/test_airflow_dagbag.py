@@ -12,7 +12,7 @@ import pytest
 
 from tests.airflow.helpers import DAGS
 
-EXPECTED = {"soepel_ingest", "soepel_build", "soepel_report"}
+EXPECTED = {"soepel_ingest", "soepel_build", "soepel_report", "soepel_signal_list"}
 HEAVY = ("duckdb", "pyarrow", "pandas", "great_expectations", "soepel_etl.pipeline", "soepel_etl.extracts")
 
 

@@ -25,7 +25,7 @@ import pytest
 from tests.install.helpers import REPO, check, clean_env
 
 BLOCK = re.compile(r"^```sh\n(.*?)^```$", re.S | re.M)
-COMMANDS = ("generate", "run", "sql", "report", "catalog")
+COMMANDS = ("generate", "run", "sql", "report", "catalog", "signal-list")
 
 
 def readme_script() -> str:
@@ -35,7 +35,7 @@ def readme_script() -> str:
 
 
 def commands_in(script: str) -> set[str]:
-    return set(re.findall(r"(?:^|&& )soepel-etl (\w+)", script, re.M))
+    return set(re.findall(r"(?:^|&& )soepel-etl ([\w-]+)", script, re.M))
 
 
 def repository_copy(dest: Path) -> Path:
@@ -70,4 +70,5 @@ def test_readme_commands_run_as_written_from_the_repository_root_and_elsewhere(t
         assert (cwd / "warehouse/.soepel-warehouse").is_file()
         assert (cwd / "reports/rmc-monitor-alle-intern.html").is_file() and str(cwd / "reports") in out
         assert re.search(r"^cohort +\| status_12 +\| count_star\(\)", out, re.M), out[-2000:]
-        assert out.rstrip().splitlines()[-1] == str(cwd / "warehouse/catalog.duckdb")
+        assert str(cwd / "warehouse/catalog.duckdb") in out.splitlines()
+        assert (cwd / "antwoord.csv").stat().st_mode & 0o077 == 0          # the signal list's answer: owner-only
