@@ -8,6 +8,8 @@ row, ``\\n`` line ends and rows sorted on their key, so that two runs give ident
 * ``<out>/gemeenten.csv``      gemeente_code;gemeente_naam;rmc_regio_code;rmc_regio_naam;arbeidsmarktregio
 * ``<out>/instellingen.csv``   brin;naam;pilot
 * ``<out>/pilots.csv``         pilot;naam;doelgroep
+* ``<out>/gemeente_herindelingen.csv``
+  oude_gemeente_code;oude_gemeente_naam;nieuwe_gemeente_code;nieuwe_gemeente_naam;datum_herindeling
 * ``<synthetic-out>/postcodes.csv``    pc4;gemeente_code
 * ``<synthetic-out>/opleidingen.csv``  crebo;naam;niveau
 
@@ -174,6 +176,105 @@ GEMEENTE_REGIO: dict[str, tuple[str, str, str]] = {
     "1992": ("Voorne aan Zee", "RMC29", "Rijnmond"),
 }
 
+#: Municipal reorganisations (gemeentelijke herindelingen) since 1 January 2015 in which a municipality
+#: code disappeared: (date, old code, old name, new code). Every event is named in a public source
+#: (see SOURCES_HERINDELINGEN and docs/reference-data.md); the old codes and names match the public
+#: CBS code lists of the year before the change. The build checks that no old code is still in
+#: Dec_postcodecijfers_2024.asc, and that every final code is there (a chain such as
+#: 0265 -> 0241 -> 1945 may pass through a code that itself disappeared later).
+#: Left out on purpose: municipalities that were split over several others (Maasdonk 2015,
+#: Littenseradiel 2018, Winsum 2019, Haaren 2021) - their residents cannot be mapped by code alone.
+HERINDELINGEN: tuple[tuple[str, str, str, str], ...] = (
+    # 2015-01-01 (CBS, "Per 1 januari 2015 393 gemeenten")
+    ("2015-01-01", "0458", "Schermer", "0361"),
+    ("2015-01-01", "0365", "Graft-De Rijp", "0361"),
+    ("2015-01-01", "0265", "Millingen aan de Rijn", "0241"),
+    ("2015-01-01", "0282", "Ubbergen", "0241"),
+    ("2015-01-01", "0491", "Bergambacht", "1931"),
+    ("2015-01-01", "0643", "Nederlek", "1931"),
+    ("2015-01-01", "0644", "Ouderkerk", "1931"),
+    ("2015-01-01", "0608", "Schoonhoven", "1931"),
+    ("2015-01-01", "0623", "Vlist", "1931"),
+    ("2015-01-01", "0568", "Bernisse", "1930"),
+    ("2015-01-01", "0612", "Spijkenisse", "1930"),
+    # 2016-01-01: Groesbeek (incl. Millingen and Ubbergen) renamed Berg en Dal; Gooise Meren formed
+    ("2016-01-01", "0241", "Groesbeek", "1945"),
+    ("2016-01-01", "0381", "Bussum", "1942"),
+    ("2016-01-01", "0424", "Muiden", "1942"),
+    ("2016-01-01", "0425", "Naarden", "1942"),
+    # 2017-01-01 (CBS via RD, "Bijna 240 gemeenten minder in twintig jaar")
+    ("2017-01-01", "0844", "Schijndel", "1948"),
+    ("2017-01-01", "0846", "Sint-Oedenrode", "1948"),
+    ("2017-01-01", "0860", "Veghel", "1948"),
+    # 2018-01-01 (VNG, "Hoeveel gemeenten zijn er per 2018")
+    ("2018-01-01", "0196", "Rijnwaarden", "0299"),
+    ("2018-01-01", "0007", "Bellingwedde", "1950"),
+    ("2018-01-01", "0048", "Vlagtwedde", "1950"),
+    ("2018-01-01", "0018", "Hoogezand-Sappemeer", "1952"),
+    ("2018-01-01", "1987", "Menterwolde", "1952"),
+    ("2018-01-01", "0040", "Slochteren", "1952"),
+    ("2018-01-01", "0081", "Leeuwarderadeel", "0080"),
+    ("2018-01-01", "0070", "Franekeradeel", "1949"),
+    ("2018-01-01", "0063", "het Bildt", "1949"),
+    ("2018-01-01", "1908", "Menameradiel", "1949"),
+    # 2019-01-01 (CBS via Blik op nieuws / Trouw / NOS / Telegraaf: twelve reorganisations, 37 municipalities)
+    ("2019-01-01", "0058", "Dongeradeel", "1970"),
+    ("2019-01-01", "1722", "Ferwerderadiel", "1970"),
+    ("2019-01-01", "0079", "Kollumerland en Nieuwkruisland", "1970"),
+    ("2019-01-01", "0236", "Geldermalsen", "1960"),
+    ("2019-01-01", "0733", "Lingewaal", "1960"),
+    ("2019-01-01", "0304", "Neerijnen", "1960"),
+    ("2019-01-01", "0545", "Leerdam", "1961"),
+    ("2019-01-01", "0620", "Vianen", "1961"),
+    ("2019-01-01", "0707", "Zederik", "1961"),
+    ("2019-01-01", "0585", "Binnenmaas", "1963"),
+    ("2019-01-01", "0611", "Cromstrijen", "1963"),
+    ("2019-01-01", "0588", "Korendijk", "1963"),
+    ("2019-01-01", "0584", "Oud-Beijerland", "1963"),
+    ("2019-01-01", "0617", "Strijen", "1963"),
+    ("2019-01-01", "0689", "Giessenlanden", "1978"),
+    ("2019-01-01", "1927", "Molenwaard", "1978"),
+    ("2019-01-01", "0738", "Aalburg", "1959"),
+    ("2019-01-01", "0870", "Werkendam", "1959"),
+    ("2019-01-01", "0874", "Woudrichem", "1959"),
+    ("2019-01-01", "0951", "Nuth", "1954"),
+    ("2019-01-01", "0881", "Onderbanken", "1954"),
+    ("2019-01-01", "0962", "Schinnen", "1954"),
+    ("2019-01-01", "0005", "Bedum", "1966"),
+    ("2019-01-01", "1663", "De Marne", "1966"),
+    ("2019-01-01", "1651", "Eemsmond", "1966"),
+    ("2019-01-01", "0015", "Grootegast", "1969"),
+    ("2019-01-01", "0022", "Leek", "1969"),
+    ("2019-01-01", "0025", "Marum", "1969"),
+    ("2019-01-01", "0056", "Zuidhorn", "1969"),
+    ("2019-01-01", "0017", "Haren", "0014"),
+    ("2019-01-01", "0009", "Ten Boer", "0014"),
+    ("2019-01-01", "0393", "Haarlemmerliede en Spaarnwoude", "0394"),
+    ("2019-01-01", "0576", "Noordwijkerhout", "0575"),
+    # 2021-01-01 (CBS via ANP, "Nederland heeft 3 gemeenten minder in 2021")
+    ("2021-01-01", "0003", "Appingedam", "1979"),
+    ("2021-01-01", "0010", "Delfzijl", "1979"),
+    ("2021-01-01", "0024", "Loppersum", "1979"),
+    # 2022-01-01 and 2022-03-24 (CBS via Nederlands Dagblad, "Nederland heeft 7 gemeenten minder in 2022")
+    ("2022-01-01", "0756", "Boxmeer", "1982"),
+    ("2022-01-01", "1684", "Cuijk", "1982"),
+    ("2022-01-01", "0786", "Grave", "1982"),
+    ("2022-01-01", "0815", "Mill en Sint Hubert", "1982"),
+    ("2022-01-01", "1702", "Sint Anthonis", "1982"),
+    ("2022-01-01", "1685", "Landerd", "1991"),
+    ("2022-01-01", "0856", "Uden", "1991"),
+    ("2022-01-01", "0398", "Heerhugowaard", "1980"),
+    ("2022-01-01", "0416", "Langedijk", "1980"),
+    ("2022-01-01", "0370", "Beemster", "0439"),
+    ("2022-03-24", "0457", "Weesp", "0363"),
+    # 2023-01-01 (AD, "Stad en platteland in een gemeente Voorne")
+    ("2023-01-01", "0501", "Brielle", "1992"),
+    ("2023-01-01", "0530", "Hellevoetsluis", "1992"),
+    ("2023-01-01", "0614", "Westvoorne", "1992"),
+)
+#: Names of codes that are the target of a change but disappeared later themselves (not in the 2024 file).
+HERINDELING_INTERMEDIATE_NAMES: dict[str, str] = {"0241": "Groesbeek"}
+
 #: BRIN -> (text that must occur in the DUO name, case-insensitive; pilot code or "" for none).
 #: Names in the output are taken from Dec_instellingscode.asc. Every BRIN must be open, or closed
 #: on or after 2018-01-01 (the pilots ran 2018-2020).
@@ -296,6 +397,29 @@ def build_gemeenten(duo: Path) -> list[list[str]]:
     return sorted(rows)
 
 
+def build_herindelingen(duo: Path) -> list[list[str]]:
+    names: dict[str, str] = {}
+    for _pc4, _postbus, code, naam in read_postcodes(duo):
+        names.setdefault(code, naam)
+    old_codes = [old for _d, old, _n, _new in HERINDELINGEN]
+    if len(set(old_codes)) != len(old_codes):
+        raise SystemExit("a municipality code disappears twice in HERINDELINGEN")
+    rows = []
+    for date, old, old_name, new in HERINDELINGEN:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) or date < "2015-01-01":
+            raise SystemExit(f"herindeling {old}: date {date!r} is not a date since 2015")
+        if old in names:
+            raise SystemExit(f"herindeling {old} ({old_name}) is still a municipality in Dec_postcodecijfers_2024.asc")
+        if new in names:
+            new_name = names[new]
+        elif new in HERINDELING_INTERMEDIATE_NAMES and new in old_codes:
+            new_name = HERINDELING_INTERMEDIATE_NAMES[new]
+        else:
+            raise SystemExit(f"herindeling {old} -> {new}: {new} is neither a 2024 municipality nor changed later")
+        rows.append([f"GM{old}", old_name, f"GM{new}", new_name, date])
+    return sorted(rows)
+
+
 def build_instellingen(duo: Path) -> list[list[str]]:
     pilots = {p for p, _, _ in PILOTS}
     table = read_instellingen(duo)
@@ -362,6 +486,8 @@ HEADERS = {
                       "arbeidsmarktregio"],
     "instellingen.csv": ["brin", "naam", "pilot"],
     "pilots.csv": ["pilot", "naam", "doelgroep"],
+    "gemeente_herindelingen.csv": ["oude_gemeente_code", "oude_gemeente_naam", "nieuwe_gemeente_code",
+                                   "nieuwe_gemeente_naam", "datum_herindeling"],
     "postcodes.csv": ["pc4", "gemeente_code"],
     "opleidingen.csv": ["crebo", "naam", "niveau"],
 }
@@ -386,6 +512,7 @@ def build(duo: Path, out: Path, synthetic_out: Path) -> dict[str, int]:
         out / "gemeenten.csv": build_gemeenten(duo),
         out / "instellingen.csv": build_instellingen(duo),
         out / "pilots.csv": build_pilots(),
+        out / "gemeente_herindelingen.csv": build_herindelingen(duo),
         synthetic_out / "postcodes.csv": build_postcodes(duo),
         synthetic_out / "opleidingen.csv": build_opleidingen(duo),
     }

@@ -21,7 +21,7 @@ from ..identity.pseudonyms import PseudonymKey
 from ..schema.versions import current_sql, valid_consent_sql
 from .. import quality
 from ..privacy import mask_identifiers, scrub
-from ..reference import reference_sql
+from ..reference import reference_sql, region_of_sql
 from ..warehouse.loads import LoadRecord, read_loads
 from ..warehouse.transaction import Transaction
 from ..schema.contracts import SOURCES, Source
@@ -104,13 +104,16 @@ def _copy(con, query: str, path: Path, params: dict) -> None:
 def _unknown_codes(con, source: Source, reference_dir: Path) -> str | None:
     checks = []
     if source.name == "onderwijs":
-        checks = [("woongemeente", "gemeenten", "gemeente_code"), ("brin", "instellingen", "brin")]
+        # a code of a municipality that has since merged is known when its successor has a region
+        checks = [("woongemeente", f"(SELECT gemeente_code FROM {region_of_sql(reference_dir)} "
+                                   "WHERE in_reference)"),
+                  ("brin", f"(SELECT upper(brin) FROM {reference_sql(reference_dir, 'instellingen')} "
+                           "WHERE brin IS NOT NULL)")]
     notes = []
-    for column, ref, ref_col in checks:
+    for column, known in checks:
         n = con.execute(
             f"SELECT count(DISTINCT upper(p_{column})) FROM checked WHERE len(reasons) = 0 AND NOT is_duplicate "
-            f"AND upper(p_{column}) NOT IN (SELECT upper({ref_col}) FROM {reference_sql(reference_dir, ref)} "
-            f"WHERE {ref_col} IS NOT NULL)"
+            f"AND upper(p_{column}) NOT IN {known}"
         ).fetchone()[0]
         if n:
             notes.append(f"{column}: {n} code(s) not in the reference")

@@ -188,7 +188,7 @@ def _onderwijs(run: _Run) -> None:
                 "geboortedatum": Col("date", t.birth[pid]),
                 "geslacht": Col("text", np.where(rr.random(nrow) < 0.02, "", t.sex[pid])),
                 "postcode": Col("text", pc),
-                "woongemeente": Col("text", ref.gm_code[e["home"][idx]]),
+                "woongemeente": Col("text", _woongemeente(ref, e["home"][idx], e["pid"][idx], e["start"][idx])),
                 "brin": Col("text", np.full(nrow, brin)),
                 "inschrijving_id": Col("int", e["id"][idx]),
                 "crebo": Col("text", ref.crebo[e["crebo"][idx]]),
@@ -206,31 +206,108 @@ def _onderwijs(run: _Run) -> None:
                       showcase=(ii == 1 and k == show), optional_cols=())
 
 
+# ---- municipality codes over time -----------------------------------------------------------
+WERK_STOP = "2023-06-30"      # the stopping sender's last werk delivery is on or before this day
+WERK_LAG_EXTRA = 3            # months the lagging sender's data trails the others' at each delivery
+
+
+def _former_part(ref: Reference, code: str, pid: np.ndarray) -> np.ndarray:
+    """Which part of a merged municipality a person lived in: an index into its predecessors, or
+    len(predecessors) for the part that kept the code (only when it absorbed the others). Equal
+    shares, fixed per person so that all of a person's records agree."""
+    olds = ref.predecessors[code]
+    n_parts = len(olds) + (code not in ref.new_formations)
+    return ((pid.astype(np.int64) * 2654435761) % 4294967296 // 7) % n_parts
+
+
+def _woongemeente(ref: Reference, home: np.ndarray, pid: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """The municipality code as registered when the enrolment started: a code that a later
+    reorganisation replaced for enrolments that started before it (spec: an enrolment from 2018 carries
+    the code of that year)."""
+    out = ref.gm_code[home].astype(object)
+    for code, olds in (ref.predecessors or {}).items():
+        rows = np.flatnonzero(out == code)
+        if rows.size == 0:
+            continue
+        part = _former_part(ref, code, pid[rows])
+        for k, (old, day) in enumerate(olds):
+            hit = rows[(part == k) & (start[rows] < day)]
+            out[hit] = old
+    return out.astype(str)
+
+
+def _werk_merger(ref: Reference) -> tuple[str, int] | None:
+    """The reorganisation shown in the werk deliveries: a newly formed municipality whose date lies
+    well inside the delivery window, so that its predecessors deliver before and it delivers after."""
+    lo, hi = M.day(M.FIRST_DELIVERY) + 90, M.day(M.LAST_DELIVERY) - 90
+    hits = sorted((olds[0][1], code) for code, olds in (ref.predecessors or {}).items()
+                  if code in ref.new_formations and all(lo <= d <= hi for _, d in olds))
+    return (hits[-1][1], hits[-1][0]) if hits else None
+
+
 # ---- werk -----------------------------------------------------------------------------------
 def _senders(run: _Run) -> list[int]:
     return sorted(set(int(s) for s in np.unique(run.t.sender)))
 
 
-def _werk(run: _Run) -> None:
+def _werk_streams(run: _Run) -> list[tuple[str, np.ndarray, str, int]]:
+    """(sender code, job rows, pattern, showcase) per werk sender: the regional senders, the one that
+    lags, the one that stops, and the predecessors and successor of a merged municipality."""
     t, ref = run.t, run.ref
     j = t.job
     senders = _senders(run)
     counts = np.bincount(t.sender, minlength=len(ref.gm_code))
     monthly_sender = max(senders, key=lambda s: (counts[s], -s))
+    merger = _werk_merger(ref)
+    focus = np.flatnonzero(t.enr["role"] == M.R_FOCUS)
+    home_code = np.empty(t.n, dtype=object)
+    home_code[t.enr["pid"][focus]] = ref.gm_code[t.enr["home"][focus]]
+    job_home = home_code[j["pid"]]
+    merged_jobs = (job_home == merger[0]) if merger else np.zeros(len(j["pid"]), bool)
+    streams = []
     for si, s in enumerate(senders):
-        code = ref.gm_code[s]
-        rng = _stable_rng(run.seed, "werk-schedule", code)
-        months = _months("2022-03-01", "2024-03-01", 3)
-        if s == monthly_sender:   # the big city moves to monthly deliveries in the last year
-            months = np.unique(np.concatenate([months, _months("2023-04-01", "2024-03-01", 1)]))
-        D = _dates(rng, months, 1, 15)
-        lag = rng.choice([2, 3, 3, 4], len(D))
-        if s == monthly_sender:
-            lag = np.where(months >= _months("2023-04-01", "2023-04-01", 1)[0], 2, lag)
-        C = np.maximum.accumulate(M.month_of(D) - lag).astype(np.int32)
+        pattern = ("monthly" if s == monthly_sender else "lagging" if s == ref.lagging_sender
+                   else "stopped" if s == ref.stopped_sender else "regular")
+        streams.append((ref.gm_code[s], np.flatnonzero((t.sender[j["pid"]] == s) & ~merged_jobs), pattern, si == 0))
+    if merger:
+        code, _day = merger
+        part = _former_part(ref, code, j["pid"])
+        for k, (old, _d) in enumerate(ref.predecessors[code]):
+            streams.append((old, np.flatnonzero(merged_jobs & (part == k)), "before_merger", False))
+        streams.append((code, np.flatnonzero(merged_jobs), "after_merger", False))
+    return streams
+
+
+def _werk_schedule(run: _Run, code: str, pattern: str) -> tuple[np.ndarray, np.ndarray, np.random.Generator]:
+    """Delivery days, the coverage month of each delivery, and the sender's random stream (which
+    goes on to draw the late and restated months) for one werk sender."""
+    rng = _stable_rng(run.seed, "werk-schedule", code)
+    months = _months("2022-03-01", "2024-03-01", 3)
+    if pattern == "monthly":   # the big city moves to monthly deliveries in the last year
+        months = np.unique(np.concatenate([months, _months("2023-04-01", "2024-03-01", 1)]))
+    D = _dates(rng, months, 1, 15)
+    lag = rng.choice([2, 3, 3, 4], len(D))
+    if pattern == "monthly":
+        lag = np.where(months >= _months("2023-04-01", "2023-04-01", 1)[0], 2, lag)
+    if pattern == "lagging":   # each delivery holds what the others had a quarter earlier
+        lag = lag + WERK_LAG_EXTRA
+    C = np.maximum.accumulate(M.month_of(D) - lag).astype(np.int32)
+    keep = np.ones(len(D), bool)
+    if pattern == "stopped":
+        keep = D <= M.day(WERK_STOP)
+    elif pattern in ("before_merger", "after_merger"):
+        merged_on = run.ref.predecessors[_werk_merger(run.ref)[0]][0][1]
+        keep = (D < merged_on) if pattern == "before_merger" else (D >= merged_on)
+    return D[keep], C[keep], rng
+
+
+def _werk(run: _Run) -> None:
+    t = run.t
+    j = t.job
+    for code, jsel, pattern, showcase in _werk_streams(run):
+        D, C, rng = _werk_schedule(run, code, pattern)
         nk = len(D)
-        jsel = np.flatnonzero(t.sender[j["pid"]] == s)
-        if jsel.size == 0:
+        if jsel.size == 0 or nk == 0:
             continue
         m0 = j["m0"][jsel]
         m1 = np.minimum(j["m1"][jsel], C[-1])
@@ -275,7 +352,7 @@ def _werk(run: _Run) -> None:
                                                           M.CONTRACTS[W.contract_codes(t, ji, month[rows])])),
                     "sv_loon": Col("dec", W.sv_loon(t, ji, month[rows], hrs)),
                     "sbi": Col("text", W.sbi_codes(t, ji, month[rows]))}
-            run.write("werk", code, int(D[kk]), cols, nrow, showcase=(si == 0 and kk == show),
+            run.write("werk", code, int(D[kk]), cols, nrow, showcase=(showcase and kk == show),
                       optional_cols=("onderwijsnummer", "sbi"))
         del rep, month, hours, v_row, v_k, v_hours
 

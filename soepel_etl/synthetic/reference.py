@@ -1,6 +1,7 @@
 """Reference data the generator builds on, read from the package with importlib.resources.
 
-* ``soepel_etl/reference/data/{instellingen,gemeenten,pilots}.csv`` - the project's reference folder;
+* ``soepel_etl/reference/data/{instellingen,gemeenten,pilots}.csv`` - the project's reference folder,
+  and its optional ``gemeente_herindelingen.csv`` (municipal reorganisations);
 * ``soepel_etl/synthetic/data/{postcodes,opleidingen}.csv`` - generator-only lookups.
 
 Nothing here hard-codes institutions or municipalities.  Two small *hints* decide where students of
@@ -39,6 +40,10 @@ _INSTITUTION_REGION_HINTS = {
 # regional centre municipalities that deliver werk/uitkeringen for their region
 _CENTRE_HINTS = ("Amsterdam", "Zwolle", "Leiden", "Gouda", "Emmen", "Tiel", "Leeuwarden",
                  "Rotterdam", "Utrecht", "Harderwijk")
+# delivery patterns (docs/synthetic-data.md): the werk sender that is regularly a delivery behind, and
+# the one that stops delivering werk; when absent, the smallest other senders are used
+_LAGGING_HINT = "Tiel"
+_STOPPED_HINT = "Utrecht"
 
 
 def _read_csv(text: str) -> list[dict[str, str]]:
@@ -71,6 +76,12 @@ class Reference:
     crebo: np.ndarray           # str
     crebo_name: np.ndarray      # str
     crebo_level: np.ndarray     # int
+    # municipal reorganisations: code -> [(old code, day of the change as int days since 1970)]
+    predecessors: dict = None
+    # codes that were formed by the change (not an existing municipality absorbing others)
+    new_formations: frozenset = frozenset()
+    lagging_sender: int = -1    # index into gm_code, -1 when there is none
+    stopped_sender: int = -1
 
 
 def load_reference(reference_dir: Path | None = None, data_dir: Path | None = None) -> Reference:
@@ -138,10 +149,41 @@ def load_reference(reference_dir: Path | None = None, data_dir: Path | None = No
         centre = [m for m in members if gm_name[m] in _CENTRE_HINTS]
         region_sender[ri] = centre[0] if centre else members[np.argmax(gm_weight[members])]
 
+    # municipal reorganisations, only for codes that are municipalities in gemeenten.csv today
+    predecessors: dict[str, list[tuple[str, int]]] = {}
+    folder = Path(reference_dir) if reference_dir is not None else None
+    has_table = ((folder / "gemeente_herindelingen.csv").is_file() if folder is not None
+                 else resources.files("soepel_etl.reference").joinpath("data", "gemeente_herindelingen.csv").is_file())
+    her = _read_package_csv("soepel_etl.reference", "gemeente_herindelingen.csv", reference_dir) if has_table else []
+    codes = set(gm_code.tolist())
+    for r in her:
+        new = r["nieuwe_gemeente_code"].upper()
+        if new in codes:
+            day = int(np.datetime64(r["datum_herindeling"], "D").astype(np.int64))
+            predecessors.setdefault(new, []).append((r["oude_gemeente_code"].upper(), day))
+    # A code numbered from 1900 on and above all its predecessors' was formed by the merger; a lower
+    # code is an existing municipality that absorbed others (Leeuwarden, Noordwijk, Purmerend, ...).
+    new_formations = frozenset(c for c, olds in predecessors.items()
+                               if int(c[2:]) >= 1900 and all(int(c[2:]) > int(o[2:]) for o, _ in olds))
+
+    # only regions where an institution's students live have werk to deliver
+    lived_in = sorted(set(int(r) for r in inst_region if r >= 0))
+    senders = sorted({int(region_sender[r]) for r in lived_in}, key=lambda i: (gm_weight[i], gm_code[i]))
+
+    def pick(hint: str, taken: set[int]) -> int:
+        named = [i for i in senders if gm_name[i] == hint and i not in taken]
+        rest = [i for i in senders if i not in taken]
+        return named[0] if named else (rest[0] if len(rest) > 2 else -1)
+
+    lagging = pick(_LAGGING_HINT, set())
+    stopped = pick(_STOPPED_HINT, {lagging})
+
     return Reference(
         brin=np.array(brin), inst_pilot=np.array(inst_pilot), inst_region=np.array(inst_region),
         pilots=pilots, gm_code=gm_code, gm_region=gm_region, gm_weight=gm_weight,
         regions=region_codes, region_sender=region_sender, pc4=pc4, pc4_gm=pc4_gm,
         crebo=np.array([r["crebo"] for r in opl]), crebo_name=np.array([r["naam"] for r in opl]),
         crebo_level=np.array([int(r["niveau"]) for r in opl]),
+        predecessors=predecessors, new_formations=new_formations,
+        lagging_sender=lagging, stopped_sender=stopped,
     )

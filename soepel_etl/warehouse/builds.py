@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import __version__
-from ..reference import FILES as REFERENCE_FILES
+from ..reference import FILES as REFERENCE_FILES, OPTIONAL_FILES as OPTIONAL_REFERENCE_FILES
 from .transaction import Transaction
 
 BUILDS = "_meta/builds"
@@ -48,6 +48,11 @@ def build_fingerprint(tx: Transaction, reference_dir: Path, reference_date: dt.d
     digest.update("\n".join(staged).encode())
     for name in REFERENCE_FILES:
         digest.update((Path(reference_dir) / f"{name}.csv").read_bytes())
+    # an optional file counts only when present, so a folder without it keeps its old fingerprint
+    for name in OPTIONAL_REFERENCE_FILES:
+        path = Path(reference_dir) / f"{name}.csv"
+        if path.is_file():
+            digest.update(f"|{name}|".encode() + path.read_bytes())
     return digest.hexdigest()
 
 

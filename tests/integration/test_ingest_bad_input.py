@@ -317,3 +317,13 @@ def test_extra_columns_are_ignored_and_reported(landing, warehouse):
     record = load_of(warehouse, "werk_GM0363_20200415.csv")
     assert record["rows_loaded"] == 1 and record["extra_columns"] == "opmerking, naam"
     assert "opmerking" not in staged(warehouse, "werk")[0] and "naam" not in staged(warehouse, "werk")[0]
+
+
+def test_a_code_that_disappeared_in_a_merger_is_not_unknown(landing, warehouse):
+    # GM0576 Noordwijkerhout merged into Noordwijk (GM0575) in 2019: known through the reorganisations table
+    onderwijs(landing, [onderwijs_row(woongemeente="GM0576", inschrijving_id="a"),
+                        onderwijs_row(woongemeente="GM9998", inschrijving_id="b")])
+    run_pipeline(landing, warehouse)
+    record = load_of(warehouse, "onderwijs_25PZ_20200315.csv")
+    assert record["rows_loaded"] == 2
+    assert record["unknown_codes"] == "woongemeente: 1 code(s) not in the reference"

@@ -23,6 +23,10 @@ COLUMNS = {
     ],
     REFERENCE / "instellingen.csv": ["brin", "naam", "pilot"],
     REFERENCE / "pilots.csv": ["pilot", "naam", "doelgroep"],
+    REFERENCE / "gemeente_herindelingen.csv": [
+        "oude_gemeente_code", "oude_gemeente_naam", "nieuwe_gemeente_code", "nieuwe_gemeente_naam",
+        "datum_herindeling",
+    ],
     SYNTHETIC / "postcodes.csv": ["pc4", "gemeente_code"],
     SYNTHETIC / "opleidingen.csv": ["crebo", "naam", "niveau"],
 }
@@ -61,10 +65,21 @@ def test_columns_and_format(path: Path) -> None:
     assert not path.read_bytes().startswith(b"\xef\xbb\xbf"), "no BOM"
 
 
-def test_reference_folder_holds_exactly_the_three_files() -> None:
+def test_reference_folder_holds_exactly_the_three_files_and_the_reorganisations() -> None:
     assert sorted(p.name for p in REFERENCE.iterdir()) == [
-        "gemeenten.csv", "instellingen.csv", "pilots.csv",
+        "gemeente_herindelingen.csv", "gemeenten.csv", "instellingen.csv", "pilots.csv",
     ]
+
+
+def test_herindelingen() -> None:
+    rows = read(REFERENCE / "gemeente_herindelingen.csv")
+    olds = [r["oude_gemeente_code"] for r in rows]
+    assert len(olds) == len(set(olds))
+    current = {r["gemeente_code"] for r in read(REFERENCE / "gemeenten.csv")}
+    for r in rows:
+        assert re.fullmatch(r"GM\d{4}", r["oude_gemeente_code"]) and re.fullmatch(r"GM\d{4}", r["nieuwe_gemeente_code"])
+        assert re.fullmatch(r"20(1[5-9]|2\d)-\d{2}-\d{2}", r["datum_herindeling"])
+        assert r["oude_gemeente_code"] not in current, "a code that disappeared is not a municipality today"
 
 
 def test_synthetic_data_folder_holds_only_its_two_files() -> None:
@@ -139,6 +154,6 @@ def test_rebuild_is_byte_identical(tmp_path: Path) -> None:
     for path in COLUMNS:
         rebuilt = (out if path.parent == REFERENCE else syn) / path.name
         assert rebuilt.read_bytes() == path.read_bytes(), f"{path.name} differs from a rebuild"
-    assert sorted(p.name for p in out.iterdir()) == ["gemeenten.csv", "instellingen.csv",
-                                                     "pilots.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["gemeente_herindelingen.csv", "gemeenten.csv",
+                                                     "instellingen.csv", "pilots.csv"]
     assert sorted(p.name for p in syn.iterdir()) == ["opleidingen.csv", "postcodes.csv"]
