@@ -258,7 +258,7 @@ def ingest_landing(landing: Path, tx: Transaction, key: PseudonymKey, reference_
         seen.add((d.file_name, d.sha256))
         if d.name is None:
             rec = LoadRecord(load_id=d.load_id, file_name=d.file_name, source=None, sender=None, delivery_date=None,
-                             sha256=d.sha256, outcome="rejected", reason=scrub(d.bad_name or ""),
+                             sha256=d.sha256, outcome="rejected", reason=mask_identifiers(d.bad_name or ""),
                              loaded_at=loaded_at, run_id=tx.run_id)
         elif d.sha256 in loaded_shas:
             rec = LoadRecord(load_id=d.load_id, file_name=d.file_name, source=d.name.source, sender=d.name.sender,
