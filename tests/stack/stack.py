@@ -201,7 +201,7 @@ class Stack:
         # the image's entrypoint: bash/python commands run as they are, anything else is `airflow <args>`
         return args if args[0] in ("bash", "python", "sh") else ["airflow", *args]
 
-    def start(self, timeout: float = 240) -> None:
+    def start(self, timeout: float = 900) -> None:
         deadline = time.monotonic() + timeout
         for name in start_order(self.services):
             svc = self.services[name]
@@ -288,14 +288,15 @@ class Stack:
         return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
 
     def wait_healthy(self, name: str, deadline: float) -> None:
-        last = None
-        while time.monotonic() < deadline:
+        while True:            # at least once, however late
             self.assert_running()
             last = self.healthcheck(name)
             if last.returncode == 0:
                 return
+            if time.monotonic() > deadline:
+                break
             time.sleep(1)
-        raise AssertionError(f"{name} not healthy: {last and (last.stdout + last.stderr)[-2000:]}\n"
+        raise AssertionError(f"{name} not healthy: {(last.stdout + last.stderr)[-2000:]}\n"
                              f"{self.log_tail(name)}")
 
     def assert_running(self) -> None:

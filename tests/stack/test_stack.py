@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -181,6 +182,10 @@ def _screenshot(stack: Stack, api: Api, run_id: str, path: Path) -> str:
             browser.close()
 
 
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 @pytest.fixture(scope="module", params=["LocalExecutor", "CeleryExecutor"])
 def stack_run(request, stack_site):
     executor = request.param
@@ -217,6 +222,8 @@ def stack_run(request, stack_site):
                 svc["environment"]["SOEPEL_EXPECTATIONS_DIR"] = variables["SOEPEL_EXPECTATIONS_DIR"]
     out = {"executor": executor, "root": root, "stack": stack, "landing": landing, "warehouse": warehouse,
            "reference_wh": reference_wh, "cli_env": cli_env, "timings": {}}
+    # a SIGTERM to pytest (CI cancelling the job) must still stop every service this test started
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         stack.start()
         out["timings"]["started"] = round(time.monotonic() - started, 1)
@@ -264,6 +271,7 @@ def stack_run(request, stack_site):
         if reference.poll() is None:
             reference.kill()
         stack.stop()
+        signal.signal(signal.SIGTERM, previous)
         out["timings"]["total"] = round(time.monotonic() - started, 1)
         print(f"\nstack {executor} timings (s): {out['timings']}")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
