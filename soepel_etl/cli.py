@@ -99,10 +99,12 @@ def _report(args) -> int:
 
 def _signal_list(args) -> int:
     from .identity.pseudonyms import PseudonymKey
+    from .settings import absolute
     from .signal_list import write_signal_list
+    from .warehouse.marker import check
 
     key = PseudonymKey.from_environment()     # refused like `run`: missing or short key, exit 2
-    summary = write_signal_list(Path(args.warehouse), Path(args.bsn_list), Path(args.out), key)
+    summary = write_signal_list(check(absolute(args.warehouse)), absolute(args.bsn_list), absolute(args.out), key)
     print("\n".join(summary.lines()))
     return 0
 

@@ -160,7 +160,9 @@ def test_other_errors_exit_non_zero_with_a_clear_message(warehouse, tmp_path, ke
     if case == "no warehouse":
         args["--warehouse"] = str(tmp_path / "nowhere")
     elif case == "no risk monitor":
-        (tmp_path / "empty").mkdir()
+        from soepel_etl.warehouse.marker import claim
+
+        claim(tmp_path / "empty")              # a warehouse, but nothing built in it yet
         args["--warehouse"] = str(tmp_path / "empty")
     elif case == "other format out":
         args["--out"] = str(tmp_path / "antwoord.xlsx")
