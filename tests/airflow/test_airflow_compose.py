@@ -47,15 +47,23 @@ def test_services_airflow_3_needs(compose):
 
 def test_image_is_the_official_airflow_3_3_2_with_the_project(compose):
     dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
-    assert re.search(r"^FROM apache/airflow:3\.3\.2-python3\.11\s*$", dockerfile, re.M)
+    # the Python version is a build argument (3.11 by default), the base image always Airflow 3.3.2
+    assert re.search(r"^ARG PYTHON_VERSION=3\.11\s*$", dockerfile, re.M)
+    assert re.search(r"^FROM apache/airflow:3\.3\.2-python\$\{PYTHON_VERSION\}\s*$", dockerfile, re.M)
+    assert re.search(r"constraints/constraints-\$\{PYTHON_VERSION\}\.txt", dockerfile)
     assert re.search(r"pip install .*-c \S*constraints\.txt", dockerfile)
     for name in AIRFLOW_SERVICES:
         service = compose["services"][name]
         assert service["image"].startswith("apache/airflow:3.3.2")
         assert service["build"]["dockerfile"] == "Dockerfile"
         assert (REPO / service["build"]["context"] / service["build"]["dockerfile"]).is_file()
-    for copied in re.findall(r"^COPY \S+ (.+) /opt/soepel", dockerfile, re.M):
-        for src in copied.split():
+    # every file the image copies from the build context exists in the repository (not those a
+    # build stage made: COPY --from=...)
+    for line in re.findall(r"^COPY (.+)$", dockerfile, re.M):
+        words = line.split()
+        if any(w.startswith("--from=") for w in words):
+            continue
+        for src in [w for w in words if not w.startswith("--")][:-1]:
             if not src.endswith("*"):
                 assert (REPO / src).exists(), src
 
