@@ -27,6 +27,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..privacy import mask_identifiers
+
 PARTIAL_SUFFIXES = (".part", ".tmp", ".filepart")
 SEEN_FILES = "_meta/seen_files.parquet"
 SEEN_SCHEMA = pa.schema([("path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()),
@@ -50,7 +52,8 @@ class Arrived:
 
     @property
     def key(self) -> StatKey:
-        return (self.rel, self.size, self.mtime_ns)
+        # the index is written into the warehouse: a name can carry an identifier, so it is kept masked
+        return (mask_identifiers(self.rel), self.size, self.mtime_ns)
 
 
 @dataclass

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..schema.rules import WINDOW
+from ..schema.rules import NO_CODE, WINDOW
 from . import labels as L
 
 
@@ -207,9 +207,11 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
 
 def _check_selection(sel: Selection, pilots: set, regions: set) -> None:
     """An unknown code is an error with the codes that would work, not a report of everything."""
-    if sel.pilot and sel.pilot not in pilots:
+    # '-' selects the outflows of institutions in no pilot (the comparison group, definitions.md), and
+    # for regions the outflows whose municipality is in no RMC region
+    if sel.pilot and sel.pilot != NO_CODE and sel.pilot not in pilots:
         raise ValueError(f"unknown pilot {sel.pilot!r}: the reference folder this warehouse was built with knows "
                          f"{', '.join(sorted(pilots)) or 'no pilots'}")
-    if sel.rmc_region and sel.rmc_region not in regions:
+    if sel.rmc_region and sel.rmc_region != NO_CODE and sel.rmc_region not in regions:
         raise ValueError(f"unknown RMC region {sel.rmc_region!r}: the reference folder this warehouse was built "
                          f"with knows {', '.join(sorted(regions)) or 'no regions'}")

@@ -76,7 +76,7 @@ def test_a_change_in_the_build_code_rebuilds(landing, warehouse, tmp_path, monke
     sql.write_text(sql.read_text() + "\n-- a fixed version\n")
     summary = run_pipeline(landing, warehouse)
     assert not summary.build_skipped and summary.build is not None
-    rules = copy / "models" / "definitions.py"
+    rules = copy / "schema" / "rules.py"
     rules.write_text(rules.read_text() + "\n# a changed rule\n")
     assert run_pipeline(landing, warehouse).build is not None
 
