@@ -131,9 +131,11 @@ def area(table: Table) -> str:
     return _svg(fig, table.id)
 
 
-def grouped(table: Table) -> str:
+def grouped(table: Table) -> str | None:
     rows = list(_body_rows(table, include_total=False))
     groups = table.columns[:-1]
+    if not groups or not rows:
+        return None     # nobody in the selection: the table alone says so, an empty chart says nothing
     fig, ax = plt.subplots(figsize=(7.2, 0.75 * len(rows) + 1.2))
     height = 0.8 / len(groups)
     for y, (label, cells) in enumerate(reversed(rows)):
