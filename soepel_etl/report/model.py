@@ -53,6 +53,7 @@ class Table:
     colours: list[str] | None = None
     lines: list[tuple[Key, list[Key]]] = field(default_factory=list)   # additive: total = sum(parts)
     total_rows: set = field(default_factory=set)   # row indices to render as totals
+    withheld_rows: list = field(default_factory=list)   # labels of rows left out by disclosure control
 
     def cells(self):
         for _, cells in self.rows:

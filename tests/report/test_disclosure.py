@@ -25,7 +25,7 @@ def _selections(warehouse) -> list[tuple[str | None, str | None]]:
     con = duckdb.connect()
     try:
         pilots = [r[0] for r in con.sql(f"SELECT DISTINCT pilot_code FROM {src} WHERE pilot_code IS NOT NULL "
-                                         "ORDER BY 1").fetchall()]
+                                         "AND pilot_code <> '-' ORDER BY 1").fetchall()]
         regions = [r[0] for r in con.sql(f"SELECT DISTINCT rmc_region_code FROM {src} ORDER BY 1").fetchall()]
     finally:
         con.close()
