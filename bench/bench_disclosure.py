@@ -85,7 +85,7 @@ def measure(report, seconds: float) -> dict:
     secondary = sum(c.suppressed and c.value >= 10 for c in cells)
     big = sum(c.value >= 10 for c in cells)
     return {"cells": len(cells), "published": published, "primary": primary, "secondary": secondary,
-            "withheld_tables": len(withheld), "withheld_cells": 0,
+            "withheld_rows_or_tables": len(withheld), "withheld_cells": 0,
             "persons_hidden": int(sum(c.value for c in cells if c.suppressed)),
             "secondary_share_of_10plus": round(secondary / big, 4) if big else 0.0,
             "seconds": round(seconds, 2)}
