@@ -162,7 +162,7 @@ def test_workbook_equals_html(reports, audience):
                     if isinstance(share, (int, float)):
                         assert round(share * 100, 1) == pytest.approx(parse_number(cell["p"])), table_id
                     else:
-                        assert share in ("<10", "–") and cell["p"] == "–"
+                        assert share in ("<10", "x", "–") and cell["p"] == "–"
         # number formats: counts as integers with a thousands format, shares as percentages
         formats = {c.number_format for r in ws.iter_rows(min_row=6) for c in r if isinstance(c.value, (int, float))}
         assert formats <= {"#,##0", "0.0%", "General"} or table["family"] is None
