@@ -128,14 +128,25 @@ def main() -> int:
     results = {"machine": {"platform": platform.platform(), "python": platform.python_version(),
                            "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()},
                "old_ref": args.old_ref, "runs": []}
+    # every measurement is appended to <out>.jsonl as it is taken; a rerun skips what is there
+    progress = Path(args.out).with_suffix(".jsonl")
+    done = [json.loads(line) for line in progress.read_text().splitlines()] if progress.exists() else []
+    results["runs"] = done
+    have = {(r["persons"], r["selection"], r["method"]) for r in done}
     for persons in args.sizes:
         wh = warehouse(workdir, persons)
         for label, sel in selections(wh):
-            inputs = read_inputs(wh, sel)
             methods = ("before", "after", "after, pooled 2") if label in BEFORE else ("after", "after, pooled 2")
+            if all((persons, label, m) in have for m in methods):
+                continue
+            inputs = read_inputs(wh, sel)
             for method in methods:
+                if (persons, label, method) in have:
+                    continue
                 row = {"persons": persons, "selection": label, "method": method, **run_method(inputs, method, old)}
                 results["runs"].append(row)
+                with progress.open("a") as f:
+                    f.write(json.dumps(row) + "\n")
                 print(json.dumps(row), flush=True)
     biggest = max(args.sizes)
     wh = warehouse(workdir, biggest)
