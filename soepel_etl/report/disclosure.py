@@ -108,12 +108,12 @@ def equations(keys: list[Key], records: pd.DataFrame) -> list[dict[Key, int]]:
         if fine not in records or coarse not in records:
             continue
         pairs = records[[fine, coarse]].drop_duplicates()
-        if pairs[fine].duplicated().any():
-            raise AssertionError(f"{fine} does not lie in one {coarse}")
+        # a value in several coarse groups (an unknown municipality, '-') is part of none of them
+        mixed = set(pairs.loc[pairs[fine].duplicated(keep=False), coarse])
         members = pairs.groupby(coarse)[fine].apply(list).to_dict()
         for k in keys:
             kd = dict(k)
-            if coarse in kd and fine not in kd:
+            if coarse in kd and fine not in kd and kd[coarse] not in mixed:
                 r = kd.pop(coarse)
                 parts = [tuple(sorted({**kd, fine: g}.items())) for g in members.get(r, [])]
                 if parts and all(p in present for p in parts):
