@@ -38,7 +38,7 @@ def publiek_reports(warehouse, tmp_path_factory) -> dict:
     reports = {}
     for region, pilot in _selections(warehouse):
         for pool in (None, 2):
-            name = f"{region or ''}{pilot or ''}{'-pool2' if pool else ''}" or "alle"
+            name = (region or pilot or "alle") + ("-pool2" if pool else "")
             reports[name] = write_report(warehouse, out, "publiek", rmc_region=region, pilot=pilot,
                                          pool_cohorts=pool)
     return reports
