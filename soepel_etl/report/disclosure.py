@@ -108,12 +108,12 @@ def equations(keys: list[Key], records: pd.DataFrame) -> list[dict[Key, int]]:
         if fine not in records or coarse not in records:
             continue
         pairs = records[[fine, coarse]].drop_duplicates()
-        if pairs[fine].duplicated().any():
-            raise AssertionError(f"{fine} does not lie in one {coarse}")
+        # a value in several coarse groups (an unknown municipality, '-') is part of none of them
+        mixed = set(pairs.loc[pairs[fine].duplicated(keep=False), coarse])
         members = pairs.groupby(coarse)[fine].apply(list).to_dict()
         for k in keys:
             kd = dict(k)
-            if coarse in kd and fine not in kd:
+            if coarse in kd and fine not in kd and kd[coarse] not in mixed:
                 r = kd.pop(coarse)
                 parts = [tuple(sorted({**kd, fine: g}.items())) for g in members.get(r, [])]
                 if parts and all(p in present for p in parts):
@@ -148,31 +148,64 @@ def unprotectable(family: Family) -> list[Key]:
     return [family.keys[i] for i in suppression.narrow(ranges)]
 
 
-def withhold(report: Report, name: str, tables: list[Table]) -> list[Table]:
-    """Leave out tables until every primary cell of the family can be protected: each time the table
-    holding the most unprotectable cells (ties: the one with more cells, then the later one). The
-    section says which table was left out and why."""
-    withheld = []
+def withhold(report: Report, name: str, tables: list[Table]) -> list[str]:
+    """Leave out rows until every primary cell of the family can be protected: each time the body row
+    (not a total row) holding the most unprotectable cells, ties to the smaller row, then the later
+    one. Without the row, its cells are not published and the totals it belonged to no longer add
+    up for the reader, so the remaining cells can be protected. The table's note says so; a table
+    left without rows is left out, and its section says so. Returns what was left out."""
+    gone: list[str] = []
     start = time.perf_counter()
     while True:
+        tables = [t for t in tables if _body_rows(t)]
         family = Family(name, report.families[name], tables)
         bad = set(unprotectable(family))
         if not bad:
-            report.disclosure["withheld_seconds"] = report.disclosure.get("withheld_seconds", 0.0) + (
-                time.perf_counter() - start)
-            return withheld
-        scores = [(sum(c.key in bad for c in t.cells()), len(list(t.cells())), i) for i, t in enumerate(tables)]
-        drop = tables[max(scores)[2]]
-        tables = [t for t in tables if t is not drop]
-        withheld.append(drop)
-        for section in report.sections:
-            if drop in section.tables:
-                section.tables.remove(drop)
-                section.intro.append(
-                    f"De tabel ‘{drop.title}’ staat niet in deze publieksversie: er zitten zo weinig personen in "
-                    "dat ook met extra onderdrukte cellen terug te rekenen zou zijn hoeveel het er zijn.")
-        if not tables:
-            return withheld
+            break
+        candidates = []
+        for ti, table in enumerate(tables):
+            for ri in _body_rows(table):
+                cells = table.rows[ri][1]
+                hits = sum(c.key in bad for c in cells)
+                if hits:
+                    candidates.append((hits, -sum(int(c.value) for c in cells if c.key is not None), ti, ri))
+        if not candidates:   # only total rows hold them: leave the whole table out
+            table = next(t for t in tables if any(c.key in bad for c in t.cells()))
+            _drop_table(report, table)
+            gone.append(table.id)
+            tables = [t for t in tables if t is not table]
+            continue
+        _, _, ti, ri = max(candidates)
+        table = tables[ti]
+        label = table.rows[ri][0]
+        del table.rows[ri]
+        table.total_rows = {i - (i > ri) for i in table.total_rows}
+        table.withheld_rows.append(label)
+        gone.append(f"{table.id}: {label}")
+        if not _body_rows(table):
+            _drop_table(report, table)
+    for table in tables:
+        rows = table.withheld_rows
+        if rows:
+            table.note = (table.note + " " if table.note else "") + (
+                f"Niet getoond: {len(rows)} rij(en) ({', '.join(rows)}) met zo weinig personen dat ook met extra "
+                "onderdrukte cellen terug te rekenen zou zijn hoeveel het er zijn.")
+    report.disclosure["withheld_seconds"] = report.disclosure.get("withheld_seconds", 0.0) + (
+        time.perf_counter() - start)
+    return gone
+
+
+def _body_rows(table: Table) -> list[int]:
+    return [i for i in range(len(table.rows)) if i not in table.total_rows]
+
+
+def _drop_table(report: Report, table: Table) -> None:
+    for section in report.sections:
+        if table in section.tables:
+            section.tables.remove(table)
+            section.intro.append(
+                f"De tabel ‘{table.title}’ staat niet in deze publieksversie: er zitten zo weinig personen in "
+                "dat ook met extra onderdrukte cellen terug te rekenen zou zijn hoeveel het er zijn.")
 
 
 def apply(report: Report, secondary: bool = True) -> None:
@@ -185,9 +218,8 @@ def apply(report: Report, secondary: bool = True) -> None:
     report.disclosure = {"families": [], "tables": {}, "withheld": []}
     for name, tables in sorted(by_family.items()):
         if secondary:
-            gone = withhold(report, name, tables)
-            report.disclosure["withheld"] += [t.id for t in gone]
-            tables = [t for t in tables if t not in gone]
+            report.disclosure["withheld"] += withhold(report, name, tables)
+            tables = [t for t in tables if any(t in s.tables for s in report.sections)]
             if not tables:
                 continue
         family = Family(name, report.families[name], tables)

@@ -64,6 +64,8 @@ def _notice(report: Report) -> str:
 def table_html(table: Table, hidden: dict | None = None) -> str:
     # data-hidden: the persons in the table's suppressed cells, as the note under it says
     hidden_attr = f' data-hidden="{hidden["persons"]}"' if hidden is not None else ""
+    if table.withheld_rows:   # rows left out: the reader knows the columns no longer add up to the total
+        hidden_attr += f' data-withheld="{len(table.withheld_rows)}"'
     out = [f'<div class="tablewrap"><table class="data" id="t-{table.id}" data-table="{table.id}" '
            f'data-family="{table.family or ""}" data-unit="{escape(table.unit)}"{hidden_attr}>',
            f"<caption>{escape(table.title)} (aantallen {escape(table.unit)}"

@@ -54,6 +54,7 @@ class Table:
     lines: list[tuple[Key, list[Key]]] = field(default_factory=list)   # additive: total = sum(parts)
     total_rows: set = field(default_factory=set)   # row indices to render as totals
     provisional: bool = False       # holds figures that change as data arrives (marked in title and note)
+    withheld_rows: list = field(default_factory=list)   # labels of rows left out by disclosure control
 
     def cells(self):
         for _, cells in self.rows:

@@ -37,7 +37,10 @@ PRIMARY_MAX = 9
 SECONDARY_MIN = PRIMARY_MAX + 1
 MAX_ROUNDS = 500
 MIP_GAP = 0.02
-MASTER_SECONDS = 10.0
+# a node limit, not a time limit, bounds each master solve: the same report must give the same bytes,
+# however busy the machine; the time limit is only a backstop
+MASTER_NODES = 5000
+MASTER_SECONDS = 120.0
 INF = highspy.kHighsInf
 
 
@@ -158,35 +161,6 @@ class LinearAttacker:
         lo, hi = attacker_bounds(self.s, suppressed)
         self.h.changeColsBounds(self.n, np.arange(self.n, dtype=np.int32), lo, hi)
         self.suppressed = suppressed
-
-    def lp_width(self, i: int) -> float:
-        ends = []
-        zeros = np.zeros(self.n)
-        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
-            self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), zeros)
-            self.h.changeColCost(i, 1.0)
-            self.h.changeObjectiveSense(sense)
-            self.h.run()
-            ends.append(self.h.getInfo().objective_function_value)
-        return ends[1] - ends[0]
-
-    def exact_ends(self, i: int) -> tuple[int, int] | None:
-        """(min, max) of cell i when both LP optima are integral points, else None."""
-        ends = []
-        zeros = np.zeros(self.n)
-        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
-            self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), zeros)
-            self.h.changeColCost(i, 1.0)
-            self.h.changeObjectiveSense(sense)
-            self.h.run()
-            if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                raise RuntimeError("attacker LP not solved: "
-                                   + self.h.modelStatusToString(self.h.getModelStatus()))
-            x = np.asarray(self.h.getSolution().col_value)
-            if np.abs(x - np.round(x)).max(initial=0.0) > 1e-7:
-                return None
-            ends.append(int(round(x[i])))
-        return ends[0], ends[1]
 
     def cut_weights(self, i: int) -> tuple[float, dict[int, float]]:
         """The LP width of cell i and, per published cell, a bound on how much freeing it adds."""
@@ -343,6 +317,7 @@ class Master:
         h = new_highs()
         # within 1 % of the fewest persons hidden: proving the last percent costs most of the time
         h.setOptionValue("mip_rel_gap", MIP_GAP)
+        h.setOptionValue("mip_max_nodes", MASTER_NODES)
         h.setOptionValue("time_limit", MASTER_SECONDS)
         self.h = h
         # y: suppress cell (free cells only); cost = persons hidden
@@ -429,8 +404,9 @@ class Master:
         self.h.run()
         status = self.h.getModelStatus()
         found = self.h.getInfo().primal_solution_status == 2   # a feasible point, e.g. at the time limit
-        if status != highspy.HighsModelStatus.kOptimal and not (
-                status == highspy.HighsModelStatus.kTimeLimit and found):
+        if status != highspy.HighsModelStatus.kOptimal and not (status in (
+                highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kSolutionLimit,
+                highspy.HighsModelStatus.kIterationLimit) and found):
             raise RuntimeError(f"secondary suppression: no pattern found ({self.h.modelStatusToString(status)})")
         x = np.asarray(self.h.getSolution().col_value[:len(self.free)])
         out = self.s.primary.copy()

@@ -25,8 +25,9 @@ def suppression_summary(report) -> list[str]:
         "bescherming. Onder elke tabel staat hoeveel cellen daar ontbreken en hoeveel personen die samen tellen.",
     ]
     if report.disclosure.get("withheld"):
-        out.append(f"{len(report.disclosure['withheld'])} tabel(len) zijn helemaal weggelaten; bij het onderdeel "
-                   "staat welke en waarom.")
+        out.append(f"Van {len(report.disclosure['withheld'])} rij(en) of tabel(len) waren de aantallen zo klein dat "
+                   "ze ook met extra onderdrukte cellen niet te beschermen waren; die zijn weggelaten. Onder de tabel "
+                   "of bij het onderdeel staat welke.")
     return out
 
 

@@ -9,7 +9,8 @@ its minimum and maximum over non-negative integers:
 - a table's row and column totals are the sums of their parts (read from the cells' keys);
 - the same relation between tables: any cell whose key splits into cells for every value of a
   dimension that some table partitions by;
-- municipalities add up to their RMC region (the public reference list);
+- municipalities add up to their RMC region (the public reference list), unless the page says
+  rows were left out;
 - by definition, provisional outflows are those whose month 24, sustained destination and sustained
   work are unknown;
 - the page states the persons in each table's suppressed cells: one more equation per table.
@@ -47,7 +48,9 @@ def table_lines(table) -> list[tuple[dict, list[dict]]]:
     in the same row or the same column, for every value of that dimension in the line."""
     grid = [[parse_key(c["key"]) for c in row[1:]] for row in body(table)]
     lines = []
-    for groups in (grid, [list(col) for col in zip(*grid)]):
+    # with rows left out (the note says so), a column no longer adds up to its total
+    directions = (grid,) if table.get("withheld") else (grid, [list(col) for col in zip(*grid)])
+    for groups in directions:
         for line in groups:
             keyed = [k for k in line if k is not None]
             for total in keyed:
@@ -126,7 +129,9 @@ def family_system(tables: list[dict]):
                         if d2 != d and d2 not in rest and other in shown:
                             add(k, [other])
     regions = municipality_regions()
-    for k in list(shown):
+    incomplete = any(t.get("withheld") and any("gemeente" in (c["key"] or "") for row in body(t) for c in row[1:])
+                     for t in tables)
+    for k in ([] if incomplete else list(shown)):
         kd = dict(k)
         if "region" in kd and "gemeente" not in kd:
             rest = {d: v for d, v in kd.items() if d != "region"}

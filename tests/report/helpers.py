@@ -22,7 +22,8 @@ class TableParser(HTMLParser):
         a = dict(attrs)
         if tag == "table" and "data" in (a.get("class") or "").split():
             self._table = {"id": a["data-table"], "family": a.get("data-family") or None, "rows": [],
-                           "hidden": int(a["data-hidden"]) if a.get("data-hidden") else None}
+                           "hidden": int(a["data-hidden"]) if a.get("data-hidden") else None,
+                           "withheld": int(a.get("data-withheld") or 0)}
             self.tables[a["data-table"]] = self._table
         elif self._table is not None and tag == "tr":
             self._row = []
