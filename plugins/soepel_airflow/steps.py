@@ -38,7 +38,7 @@ def find_batches(params: Mapping[str, Any]) -> dict[str, Any]:
     they are excluded or kept by the participant register, so they load after all ``deelnemers``.
     """
     from soepel_etl import pipeline
-    from soepel_etl.extracts.ingest import sha256_of
+    from soepel_etl.pipeline import sha256_of
 
     settings = resolve_settings(params)
     with stage("finding new files", settings.warehouse):
@@ -66,7 +66,7 @@ def batch_label(batch: Mapping[str, Any]) -> str:
 def ingest_batch(params: Mapping[str, Any], batch: Mapping[str, Any], reference_date: str | None) -> list[dict]:
     """Load one batch in its own all-or-nothing transaction; return its rows of ``_meta/loads``."""
     from soepel_etl import pipeline
-    from soepel_etl.warehouse.loads import read_loads
+    from soepel_etl.pipeline import read_loads
 
     settings = resolve_settings({**params, "reference_date": reference_date or params.get("reference_date")})
     with stage(f"ingest of {batch_label(batch)}", settings.warehouse):
@@ -133,7 +133,7 @@ def report(params: Mapping[str, Any]) -> dict[str, str]:
     paths = resolve_paths(params)
     warehouse, out = paths["warehouse"], paths["reports"]
     with stage("report", None):
-        from soepel_etl.report import write_report
+        from soepel_etl.pipeline import write_report
 
         if not (warehouse / "marts").is_dir():
             raise FileNotFoundError(f"no marts in {warehouse}: run the build first")
