@@ -24,15 +24,14 @@ from soepel_airflow.assets import ALL_MARTS_PUBLISHED
 from soepel_airflow.callbacks import dag_failed
 from soepel_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, folder_params
 
-# the six pilot codes (soepel_etl.schema.contracts.PILOT_CODES); not imported: parsing a DAG
-# must not load the package
-PILOTS = ["IJV", "AMS", "RIJ", "ZOD", "RIV", "FRN"]
+# the bottom layer only (plain data, no DuckDB/pandas/GX): parsing a DAG stays light
+from soepel_etl.schema.contracts import PILOT_CODES
 
 PARAMS = {
     "audience": Param("intern", type="string", enum=["intern", "publiek"],
                       description="intern: exact counts for the RMC team; publiek: with disclosure control"),
     "rmc_region": Param(None, type=["null", "string"], description="an RMC region code; empty: all regions"),
-    "pilot": Param(None, type=["null", "string"], enum=[None, *PILOTS], description="a pilot code; empty: all"),
+    "pilot": Param(None, type=["null", "string"], enum=[None, *PILOT_CODES], description="a pilot code; empty: all"),
 }
 PARAMS |= folder_params("warehouse_dir", "out_dir")
 

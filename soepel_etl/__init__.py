@@ -3,4 +3,6 @@
 The package never imports Airflow: the scheduler is a guest, the DAGs in ``dags/`` are its door.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+__version__ = version("soepel-etl")   # one source: pyproject.toml

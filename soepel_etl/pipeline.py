@@ -3,6 +3,10 @@
 ``run`` = ingest every new file, then (from the build issue on) rebuild core and marts, all inside
 one :class:`~soepel_etl.warehouse.transaction.Transaction`: the warehouse changes only when the
 whole run succeeds.
+
+This module is also the package's door for the Airflow glue (``plugins/``): besides ``settings``
+(and the plain ``schema`` and ``privacy`` modules) the glue imports nothing else of the package,
+so it re-exports the few names the glue needs (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pathlib import Path
 
 from .extracts.arrival import SEEN_FILES, unseen, write_seen
 from .extracts.filenames import BadName, parse_delivery_name
-from .extracts.ingest import IngestResult, discover, ingest_landing
+from .extracts.ingest import IngestResult, discover, ingest_landing, sha256_of  # noqa: F401 (Airflow glue)
 from .models.build import BuildResult, build
 from . import quality
 from .privacy import scrub
@@ -24,7 +28,7 @@ from .warehouse.builds import BUILDS, build_fingerprint, last_fingerprint, write
 from .warehouse import changes as final_figures
 from .warehouse.catalog import CATALOG, write_catalog
 from .warehouse.loads import LOADS, LoadRecord, loaded_names_and_hashes, read_loads, write_part
-from .warehouse.transaction import Transaction
+from .warehouse.transaction import Transaction, WarehouseBusy  # noqa: F401 (Airflow glue)
 
 log = logging.getLogger(__name__)
 
@@ -130,11 +134,13 @@ def batch_reference_date(settings: Settings, files: list[str]) -> dt.date | None
     return max(dates) if dates else None
 
 
-def ingest(settings: Settings, tx: Transaction, only: list[str] | None = None) -> IngestResult:
+def ingest(settings: Settings, tx: Transaction, checks: quality.QualityRun,
+           only: list[str] | None = None) -> IngestResult:
     if not settings.landing.is_dir():
         raise FileNotFoundError(f"landing zone {settings.landing} does not exist")
     result = ingest_landing(settings.landing, tx, settings.key, settings.reference,
-                            lambda pending: resolve_reference_date(settings, pending), only=only)
+                            lambda pending: resolve_reference_date(settings, pending),
+                            check_files=checks.check_files, only=only)
     broken = [r.file_name for r in result.records + result.late.revisions if not r.invariant_holds()]
     if broken:
         raise LoadInvariantBroken(f"row counts do not add up for: {', '.join(broken)}")
@@ -151,7 +157,7 @@ def ingest(settings: Settings, tx: Transaction, only: list[str] | None = None) -
 
 
 def build_stage(settings: Settings, tx: Transaction, force: bool = False,
-                summary: RunSummary | None = None) -> BuildResult | None:
+                summary: RunSummary | None = None, pending: list[LoadRecord] = ()) -> BuildResult | None:
     """Rebuild core and marts from staging, unless nothing they depend on changed (then None).
 
     The reference date is ``--reference-date`` or the latest delivery date loaded so far (this run's
@@ -159,9 +165,10 @@ def build_stage(settings: Settings, tx: Transaction, force: bool = False,
     given: nothing to build (None).
 
     Final figures the new build changes (see :mod:`soepel_etl.warehouse.changes`) are logged one by
-    one, written to ``_meta/changes/<run_id>.parquet`` and put on ``summary``.
+    one, written to ``_meta/changes/<run_id>.parquet`` and put on ``summary``. ``pending``: the load
+    records of this run's ingest (not committed yet).
     """
-    reference_date = resolve_reference_date(settings, tx.pending_loads)
+    reference_date = resolve_reference_date(settings, pending)
     if summary is not None:
         summary.reference_date = reference_date
     if reference_date is None:
@@ -172,7 +179,7 @@ def build_stage(settings: Settings, tx: Transaction, force: bool = False,
         return None
     loads = [r for r in read_loads(tx.root).to_pylist() if r["source"] == "onderwijs" and r["outcome"] == "loaded"]
     onderwijs_dates = [r["delivery_date"] for r in loads]
-    onderwijs_dates += [r.delivery_date for r in tx.pending_loads if r.source == "onderwijs" and r.outcome == "loaded"]
+    onderwijs_dates += [r.delivery_date for r in pending if r.source == "onderwijs" and r.outcome == "loaded"]
     result = build(tx, settings.reference, reference_date, onderwijs_dates,
                    person_months_per_range=settings.person_months_per_range,
                    outflow_drop_max=settings.outflow_drop_max, onbekend_rise_max=settings.onbekend_rise_max)
@@ -190,7 +197,8 @@ def build_stage(settings: Settings, tx: Transaction, force: bool = False,
 
 
 def _transaction(settings: Settings, work, wait_seconds: float = 0) -> RunSummary:
-    """Run ``work(tx) -> RunSummary`` in one all-or-nothing transaction with its log."""
+    """Run ``work(tx, checks) -> RunSummary`` in one all-or-nothing transaction with its log;
+    ``checks`` is the run's quality run, published before the commit."""
     umask = os.umask(RUN_UMASK)
     try:
         return _in_transaction(settings, work, wait_seconds)
@@ -201,15 +209,16 @@ def _transaction(settings: Settings, work, wait_seconds: float = 0) -> RunSummar
 def _in_transaction(settings: Settings, work, wait_seconds: float) -> RunSummary:
     tx = Transaction.begin(settings.warehouse, wait_seconds=wait_seconds)
     log_handler = _run_log(tx)
+    checks = quality.open_run(tx)
     try:
         if tx.recovered:
             log.warning("run %s: finished the commit of an earlier run that was interrupted", tx.run_id)
         log.info("run %s: landing %s, warehouse %s, reference %s, reference date %s", tx.run_id,
                  settings.landing, settings.warehouse, settings.reference,
                  settings.reference_date or "latest delivery loaded")
-        summary = work(tx)
-        summary.data_docs = quality.publish(tx)
-        summary.quality = quality.session(tx).counts() if summary.data_docs else None
+        summary = work(tx, checks)
+        summary.data_docs = checks.publish()
+        summary.quality = checks.counts() if summary.data_docs else None
         for line in summary.lines():
             log.info("%s", line)
         log_handler.flush()
@@ -226,7 +235,7 @@ def _in_transaction(settings: Settings, work, wait_seconds: float) -> RunSummary
         tx.commit(on_applied=(lambda: write_catalog(settings.warehouse)) if refresh_catalog else None)
         return summary
     except BaseException as exc:
-        outcome = (WAREHOUSE_COMMITTING if tx._committing else WAREHOUSE_UNCHANGED)
+        outcome = (WAREHOUSE_COMMITTING if tx.committing else WAREHOUSE_UNCHANGED)
         log.error("run %s failed (%s); %s", tx.run_id, scrub(str(exc)), outcome)
         try:
             exc.warehouse_state = outcome      # for the CLI's message
@@ -235,6 +244,7 @@ def _in_transaction(settings: Settings, work, wait_seconds: float) -> RunSummary
         tx.rollback()
         raise
     finally:
+        quality.close_run(checks)
         logging.getLogger("soepel_etl").removeHandler(log_handler)
         log_handler.close()
 
@@ -242,12 +252,11 @@ def _in_transaction(settings: Settings, work, wait_seconds: float) -> RunSummary
 def run(settings: Settings, wait_seconds: float = 0, force: bool = False) -> RunSummary:
     """Load every new file in the landing zone, then rebuild; commit only when everything succeeded.
     ``force`` rebuilds even when nothing the build depends on changed."""
-    def work(tx: Transaction):
-        result = ingest(settings, tx)
-        tx.pending_loads = result.records
+    def work(tx: Transaction, checks: quality.QualityRun):
+        result = ingest(settings, tx, checks)
         summary = RunSummary(tx.run_id, result.reference_date, result.records, result.skipped,
                              late_consent=result.late)
-        summary.build = build_stage(settings, tx, force=force, summary=summary)
+        summary.build = build_stage(settings, tx, force=force, summary=summary, pending=result.records)
         summary.build_skipped = summary.build is None
         return summary
 
@@ -272,8 +281,8 @@ def new_files(settings: Settings, settle_seconds: float = 0) -> list[str]:
 
 def ingest_files(settings: Settings, files: list[str] | None = None, wait_seconds: float = 0) -> RunSummary:
     """Load only ``files`` (relative to the landing zone; all new ones when None), without building."""
-    def work(tx: Transaction):
-        result = ingest(settings, tx, only=files)
+    def work(tx: Transaction, checks: quality.QualityRun):
+        result = ingest(settings, tx, checks, only=files)
         return RunSummary(tx.run_id, result.reference_date, result.records, result.skipped,
                           late_consent=result.late)
 
@@ -283,13 +292,29 @@ def ingest_files(settings: Settings, files: list[str] | None = None, wait_second
 def build_only(settings: Settings, force: bool = False, wait_seconds: float = 0) -> RunSummary:
     """Rebuild core tables and marts from what is staged (skipped when nothing changed, unless forced).
     Never reads the landing zone: it may be empty or archived."""
-    def work(tx: Transaction):
+    def work(tx: Transaction, checks: quality.QualityRun):
         summary = RunSummary(tx.run_id, None)
         summary.build = build_stage(settings, tx, force=force, summary=summary)
         summary.build_skipped = summary.build is None
         return summary
 
     return _transaction(settings, work, wait_seconds)
+
+
+def write_report(warehouse: Path, out: Path, **selection) -> dict:
+    """The report stage (``soepel_etl.report.write_report``), imported when asked for: a run that
+    only loads and builds never loads the report's plotting libraries."""
+    from .report import write_report as write
+
+    return write(warehouse, out, **selection)
+
+
+def write_signal_list(warehouse: Path, bsn_list: Path, out: Path, key_text: str):
+    """The signal list (``soepel_etl.signal_list``) for an RMC's BSN list, written to ``out`` only."""
+    from .identity.pseudonyms import PseudonymKey
+    from .signal_list import write_signal_list as write
+
+    return write(warehouse, bsn_list, out, PseudonymKey.from_text(key_text))
 
 
 def _run_log(tx: Transaction) -> logging.Handler:

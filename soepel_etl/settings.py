@@ -20,8 +20,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .identity.pseudonyms import PseudonymKey
-from .reference import resolve_reference_dir
+# the key and the reference folder are settings: their types and errors are part of this module's
+# interface (the Airflow glue imports them from here)
+from .identity.pseudonyms import PseudonymKey, PseudonymKeyError  # noqa: F401
+from .reference import ReferenceError, resolve_reference_dir  # noqa: F401
 
 EXPECTATIONS_ENV_VAR = "SOEPEL_EXPECTATIONS_DIR"
 LANDING_ENV_VAR = "SOEPEL_LANDING_DIR"

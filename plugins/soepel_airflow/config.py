@@ -113,8 +113,7 @@ def key_text(variable: Lookup = airflow_variable, connection: Lookup = airflow_c
 def resolve_settings(params: Mapping[str, Any] | None = None, *, variable: Lookup = airflow_variable,
                      connection: Lookup = airflow_connection_password, environ: Mapping[str, str] | None = None):
     """:class:`soepel_etl.settings.Settings` for a task, from its params and Airflow's configuration."""
-    from soepel_etl.identity.pseudonyms import PseudonymKey
-    from soepel_etl.settings import Settings
+    from soepel_etl.settings import PseudonymKey, Settings
 
     environ = dict(os.environ if environ is None else environ)
     params = params or {}

@@ -51,7 +51,7 @@ MAX_RETRY_DELAY = dt.timedelta(minutes=30)
 
 
 def _is_transient(exc: BaseException) -> bool:
-    from soepel_etl.warehouse.transaction import WarehouseBusy
+    from soepel_etl.pipeline import WarehouseBusy
 
     if isinstance(exc, WarehouseBusy):
         return True
@@ -82,7 +82,6 @@ def stage(what: str, warehouse: Path | str | None = None) -> Iterator[None]:
 
 
 def _configuration(exc: BaseException) -> bool:
-    from soepel_etl.identity.pseudonyms import PseudonymKeyError
-    from soepel_etl.reference import ReferenceError
+    from soepel_etl.settings import PseudonymKeyError, ReferenceError
 
     return isinstance(exc, CONFIGURATION_OS_ERRORS + (PseudonymKeyError, ReferenceError))

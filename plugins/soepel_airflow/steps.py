@@ -38,7 +38,7 @@ def find_batches(params: Mapping[str, Any]) -> dict[str, Any]:
     they are excluded or kept by the participant register, so they load after all ``deelnemers``.
     """
     from soepel_etl import pipeline
-    from soepel_etl.extracts.ingest import sha256_of
+    from soepel_etl.pipeline import sha256_of
 
     settings = resolve_settings(params)
     with stage("finding new files", settings.warehouse):
@@ -66,7 +66,7 @@ def batch_label(batch: Mapping[str, Any]) -> str:
 def ingest_batch(params: Mapping[str, Any], batch: Mapping[str, Any], reference_date: str | None) -> list[dict]:
     """Load one batch in its own all-or-nothing transaction; return its rows of ``_meta/loads``."""
     from soepel_etl import pipeline
-    from soepel_etl.warehouse.loads import read_loads
+    from soepel_etl.pipeline import read_loads
 
     settings = resolve_settings({**params, "reference_date": reference_date or params.get("reference_date")})
     with stage(f"ingest of {batch_label(batch)}", settings.warehouse):
@@ -133,7 +133,7 @@ def report(params: Mapping[str, Any]) -> dict[str, str]:
     paths = resolve_paths(params)
     warehouse, out = paths["warehouse"], paths["reports"]
     with stage("report", None):
-        from soepel_etl.report import write_report
+        from soepel_etl.pipeline import write_report
 
         if not (warehouse / "marts").is_dir():
             raise FileNotFoundError(f"no marts in {warehouse}: run the build first")
@@ -150,8 +150,6 @@ SIGNAL_LIST_PREFIX = "signaallijst"
 
 def signal_list(params: Mapping[str, Any]) -> dict[str, Any]:
     """Answer an RMC's BSN list into the report folder; XCom gets the path and counts, never a BSN."""
-    from soepel_etl.identity.pseudonyms import PseudonymKey
-
     from .config import key_text
 
     bsn_list = Path(str(params.get("bsn_list") or ""))
@@ -159,13 +157,12 @@ def signal_list(params: Mapping[str, Any]) -> dict[str, Any]:
     warehouse, reports = paths["warehouse"], paths["reports"]
     out = reports / f"{SIGNAL_LIST_PREFIX}-{bsn_list.stem}{bsn_list.suffix.lower()}"
     with stage("signal list", None):
-        from soepel_etl.signal_list import write_signal_list
+        from soepel_etl.pipeline import write_signal_list
 
         if not params.get("bsn_list"):
             raise FileNotFoundError("no BSN list given: trigger with the param bsn_list (a .csv or .xlsx path)")
-        key = PseudonymKey.from_text(key_text())
         reports.mkdir(parents=True, exist_ok=True)
-        summary = write_signal_list(warehouse, bsn_list, out, key)
+        summary = write_signal_list(warehouse, bsn_list, out, key_text())
     for line in summary.lines():
         log.info("%s", line)
     return {"out": str(summary.out), "rows": summary.rows, "invalid": summary.invalid,

@@ -3,6 +3,9 @@
 ``ingest_landing`` takes every file in the landing zone that is not loaded yet, in the order of
 extracts.md (delivery date, then file name), and writes into a :class:`Transaction`; nothing is
 visible in the warehouse until the caller commits. The landing zone is only ever read.
+
+Every file read is also reduced to its profiles (:mod:`.profiles`); the caller's ``check_files``
+(the pipeline passes the quality run's) judges them, and a file it names is rejected as a whole.
 """
 
 from __future__ import annotations
@@ -18,14 +21,14 @@ from typing import Callable
 import duckdb
 
 from ..identity.pseudonyms import PseudonymKey
-from ..schema.versions import current_sql, valid_consent_sql
-from .. import quality
 from ..privacy import mask_identifiers, scrub
 from ..reference import reference_sql, region_of_sql
+from ..schema.contracts import SOURCES, Source
+from ..schema.profiles import FileProfile
+from ..schema.versions import current_sql, valid_consent_sql
 from ..warehouse.loads import LoadRecord, read_loads
 from ..warehouse.transaction import Transaction
-from ..schema.contracts import SOURCES, Source
-from . import arrival
+from . import arrival, profiles
 from .arrival import sha256_of  # noqa: F401  (re-exported: callers hash with it)
 from .filenames import BadName, DeliveryName, parse_delivery_name
 from .late_consent import LateConsent, load_late_consent
@@ -64,6 +67,11 @@ class IngestResult:
     reference_date: dt.date | None = None   # the date consent was judged at
     late: LateConsent = field(default_factory=LateConsent)   # rows of earlier files late consent loaded
     hashed: list[tuple] = field(default_factory=list)   # ((path, size, mtime_ns), sha256) read this run
+    profiles: list[FileProfile] = field(default_factory=list)   # of the files read in this run
+
+
+# The check the caller passes in: profiles of the files this run loaded → {file name: why it is rejected}
+FileCheck = Callable[[list[FileProfile]], dict[str, str]]
 
 
 def discover(landing: Path, only: set[str] | None = None, settle_seconds: float = 0,
@@ -120,9 +128,13 @@ def _unknown_codes(con, source: Source, reference_dir: Path) -> str | None:
     return "; ".join(notes) or None
 
 
-def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: Path, loaded_at: dt.datetime) -> LoadRecord:
+def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: Path, loaded_at: dt.datetime,
+                previous_rows: int | None = None) -> tuple[LoadRecord, FileProfile]:
+    """Read, check, pseudonymise and stage one file; ``previous_rows`` (rows read of the sender's
+    previous delivery of this source) goes into the file's raw profile."""
     assert d.name is not None
     source = SOURCES[d.name.source]
+    profile = FileProfile(source.name, d.file_name)
     record = LoadRecord(load_id=d.load_id, file_name=d.file_name, source=source.name, sender=d.name.sender,
                         delivery_date=d.name.delivery_date, sha256=d.sha256, outcome="loaded",
                         loaded_at=loaded_at, run_id=tx.run_id)
@@ -147,7 +159,7 @@ def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: 
 
         for statement in checked_sql(source, present, d.name.delivery_date, read.table):
             con.execute(statement)
-        quality.record_raw(tx, con, source.name, present, d.file_name, d.name.sender, d.name.delivery_date)
+        profile.raw = profiles.raw_profile(con, source, present, d.file_name, d.name.delivery_date, previous_rows)
         params = {"load_id": d.load_id, "file_name": d.file_name, "sender": d.name.sender,
                   "delivery_date": d.name.delivery_date, "source": source.name}
         ipad, opad = key.pads()
@@ -158,7 +170,7 @@ def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: 
         _copy(con, staging_query(source, staging_select(source), from_clause), tx.add_file(staged),
               {k: v for k, v in params.items() if k != "source"} | {"ipad": ipad, "opad": opad})
         record.staged_relpath = staged
-        quality.record_staged(tx, con, source.name, tx.tmp / staged, d.file_name)
+        profile.staged = profiles.staged_profile(con, source, str(tx.tmp / staged), d.file_name)
 
         counts = con.execute(
             "SELECT count(*) FILTER (WHERE is_duplicate), "
@@ -197,7 +209,23 @@ def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: 
     finally:
         con.close()
         shutil.rmtree(workdir, ignore_errors=True)
-    return record
+    return record, profile
+
+
+class _Deliveries:
+    """Rows read per earlier delivery (committed loads, then the files of this run as they are read),
+    to compare a file with the sender's previous delivery of the same source."""
+
+    def __init__(self, loads: list[dict]):
+        self.read = [((r["delivery_date"], r["file_name"]), r["source"], r["sender"], r["rows_read"])
+                     for r in loads if r["outcome"] == "loaded"]
+
+    def previous_rows(self, source: str, sender: str, order_key: tuple) -> int | None:
+        earlier = [(k, n) for k, s, snd, n in self.read if s == source and snd == sender and k < order_key]
+        return max(earlier)[1] if earlier else None
+
+    def add(self, d: Delivery, rows_read: int) -> None:
+        self.read.append(((d.name.delivery_date, d.file_name), d.name.source, d.name.sender, rows_read))
 
 
 def exclude_without_consent(records: list[LoadRecord], tx: Transaction, reference_date: dt.date) -> None:
@@ -238,13 +266,15 @@ def exclude_without_consent(records: list[LoadRecord], tx: Transaction, referenc
 
 def ingest_landing(landing: Path, tx: Transaction, key: PseudonymKey, reference_dir: Path,
                    reference_date: dt.date | Callable[[list[LoadRecord]], dt.date | None],
-                   only: list[str] | None = None) -> IngestResult:
+                   check_files: FileCheck | None, only: list[str] | None = None) -> IngestResult:
     """Ingest every new file (or only those in ``only``, paths relative to the landing zone).
 
     ``reference_date(records)`` gives the date consent is judged at, from this run's load records
-    (the default is the latest delivery date loaded so far, these files included)."""
+    (the default is the latest delivery date loaded so far, these files included). ``check_files``
+    judges the profiles of the loaded files (None: no file check)."""
     result = IngestResult()
     previous = read_loads(tx.root).to_pylist()
+    deliveries = _Deliveries(previous)
     seen = {(r["file_name"], r["sha256"]) for r in previous}
     loaded_shas = {r["sha256"] for r in previous if r["outcome"] == "loaded"}
     loaded_at = dt.datetime.now(dt.timezone.utc)
@@ -266,11 +296,19 @@ def ingest_landing(landing: Path, tx: Transaction, key: PseudonymKey, reference_
                              reason="same bytes (SHA-256) as a file already loaded", loaded_at=loaded_at,
                              run_id=tx.run_id)
         else:
-            rec = ingest_file(d, tx, key, reference_dir, loaded_at)
+            rec, profile = ingest_file(d, tx, key, reference_dir, loaded_at,
+                                       deliveries.previous_rows(d.name.source, d.name.sender,
+                                                                (d.name.delivery_date, d.file_name)))
+            if profile.raw is not None:
+                # later files of this run compare against this one
+                deliveries.add(d, profile.raw["rows_read"])
+                result.profiles.append(profile)
             if rec.outcome == "loaded":
                 loaded_shas.add(d.sha256)
         result.records.append(rec)
-    for name, reason in quality.check_ingest(tx, result.records).items():
+    loaded = {r.file_name for r in result.records if r.outcome == "loaded"}
+    rejected = check_files([p for p in result.profiles if p.file_name in loaded]) if check_files else {}
+    for name, reason in rejected.items():
         for rec in result.records:
             if rec.file_name == name and rec.outcome == "loaded":
                 reject_loaded(rec, tx, reason)

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import os
 
+from ..schema.profiles import BATCH_COLUMN  # noqa: F401  (every reduction names its file or table in it)
+
 CRITICAL = "critical"   # stops the stage: the run fails, the warehouse stays as it was
 WARNING = "warning"     # recorded in the results and the run summary; the run goes on
 SEVERITIES = (CRITICAL, WARNING)
-
-BATCH_COLUMN = "batch"  # every reduction has one: the file (raw, staged) or table (core, marts) it describes
 
 RESULT_FORMAT = {
     "result_format": "COMPLETE",

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..privacy import scrub
+from ..schema.profiles import FileProfile
 from ..warehouse.transaction import Transaction
 from .project import copy_suites
 from .policy import BATCH_COLUMN, CRITICAL, RESULT_FORMAT, WARNING, severity_of, waived_batches
@@ -70,11 +71,8 @@ class QualityRun:
 
     def __init__(self, tx: Transaction):
         self.tx = tx
-        self.raw: dict[str, list[dict]] = {}
-        self.staged: dict[str, list[dict]] = {}
         self.runs: list[SuiteRun] = []
         self._ctx = None
-        self._previous_loads = None
         self.waived = waived_batches()
         self.gx_seconds = 0.0
 
@@ -164,16 +162,6 @@ class QualityRun:
         return run
 
     # -- stages ----------------------------------------------------------------------------------
-    def previous_rows(self, source: str, sender: str, order_key: tuple) -> int | None:
-        """rows_read of the sender's latest loaded delivery of this source before this one."""
-        if self._previous_loads is None:
-            from ..warehouse.loads import read_loads
-            self._previous_loads = [
-                ((r["delivery_date"], r["file_name"]), r["source"], r["sender"], r["rows_read"])
-                for r in read_loads(self.tx.root).to_pylist() if r["outcome"] == "loaded"]
-        earlier = [(k, n) for k, s, snd, n in self._previous_loads if s == source and snd == sender and k < order_key]
-        return max(earlier)[1] if earlier else None
-
     def check(self, stage: str, frames: dict[str, pd.DataFrame]) -> None:
         failed = []
         for suite, frame in frames.items():
@@ -183,22 +171,20 @@ class QualityRun:
             raise QualityFailure(f"{stage}: critical expectation(s) failed, the run stops and the warehouse "
                                  "stays as it was:\n  " + "\n  ".join(f.line() for f in failed))
 
-    def check_ingest(self, loaded_files: set[str]) -> dict[str, list[Failure]]:
-        """Validate this run's file profiles; return the critical failures per file (those files are
-        rejected, the others load). Raises only for a failure no single file caused (the reduction's
-        shape: a bug), because then no file can be trusted."""
-        frames = {}
-        for prefix, store in (("raw", self.raw), ("staged", self.staged)):
-            for source, rows in sorted(store.items()):
-                rows = [r for r in rows if r[BATCH_COLUMN] in loaded_files]
-                if rows:
-                    frames[f"{prefix}_{source}"] = pd.DataFrame(rows)
-        self.raw.clear()
-        self.staged.clear()
+    def check_files(self, profiles: list[FileProfile]) -> dict[str, str]:
+        """Validate the profiles of the files this run loaded; return ``{file name: reason}`` for each
+        file that failed a critical expectation on its own contents (ingest rejects it; the others
+        load). Raises only for a failure no single file caused (the reduction's shape: a bug),
+        because then no file can be trusted."""
+        rows: dict[str, list[dict]] = {}
+        for p in profiles:
+            for prefix, row in (("raw", p.raw), ("staged", p.staged)):
+                if row is not None:
+                    rows.setdefault(f"{prefix}_{p.source}", []).append(row)
         per_file: dict[str, list[Failure]] = {}
         whole = []
-        for suite, frame in frames.items():
-            for f in self.validate("ingest", suite, frame).failures:
+        for suite in sorted(rows, key=lambda name: (not name.startswith("raw_"), name)):
+            for f in self.validate("ingest", suite, pd.DataFrame(rows[suite])).failures:
                 if f.severity != CRITICAL:
                     continue
                 if not f.per_batch:
@@ -208,7 +194,9 @@ class QualityRun:
         if whole:
             raise QualityFailure("ingest: critical expectation(s) about the checks themselves failed, the run "
                                  "stops and the warehouse stays as it was:\n  " + "\n  ".join(f.line() for f in whole))
-        return per_file
+        return {name: "failed critical quality check(s): " + "; ".join(
+                    f"{f.suite}: {f.expectation} — {f.why}" for f in found)
+                for name, found in per_file.items()}
 
     # -- output ----------------------------------------------------------------------------------
     def publish(self) -> Path | None:

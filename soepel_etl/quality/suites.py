@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..schema.contracts import SOURCES, Source
 from ..schema import rules as d
+from ..schema.profiles import range_columns, reason_columns
 from .policy import CRITICAL, WARNING
 
 NAMESPACE = uuid.UUID("5b0e6f6e-5e1a-4c51-9a43-7e7a8f0a7b11")
@@ -52,28 +53,6 @@ def columns(*names: str) -> dict:
 
 
 # -- raw: one row per delivered file, after parsing, before pseudonymisation ----------------------
-def reason_columns(source: Source) -> dict[str, tuple[str, str]]:
-    """Reason code (docs/ingest.md) → (profile column, rule kind) for the rules that can hit this source."""
-    out = {}
-    for c in source.columns:
-        if c.kind == "identifier":
-            continue
-        if c.required or c.required_when:
-            out[f"missing:{c.name}"] = (f"missing_rate_{c.name}", "missing")
-        if c.kind in ("date", "month", "integer", "number"):
-            out[f"unparseable:{c.name}"] = (f"unparseable_rate_{c.name}", "type")
-        if (c.kind == "code" and c.domain) or c.kind == "pattern" or c.minimum is not None or c.maximum is not None:
-            out[f"out_of_domain:{c.name}"] = (f"out_of_domain_rate_{c.name}", "domain")
-    for _, end in source.start_end:
-        out[f"end_before_start:{end}"] = (f"end_before_start_rate_{end}", "order")
-    return out
-
-
-def range_columns(source: Source) -> list[str]:
-    """Date and month columns whose range is profiled (never the birth date: it is personal)."""
-    return [c.name for c in source.columns if c.kind in ("date", "month") and c.name != "geboortedatum"]
-
-
 def raw_suite(source: Source) -> list[dict]:
     big = f"rows_read >= {MIN_ROWS_FOR_RATES}"
     ex = [

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..schema.rules import NO_CODE, WINDOW
+from ..schema.rules import NO_CODE, WINDOW, month_text_index, month_text_index_sql
 from . import labels as L
 
 
@@ -97,7 +97,7 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
     pilots = con.sql(f"SELECT * FROM {_require(warehouse, 'core/pilots')}").df()
     _check_selection(sel, set(pilots.pilot_code.dropna()), set(gemeenten.rmc_region_code.dropna()))
     coverage = [m for m in (build["employment_coverage_month"], build["education_coverage_month"])]
-    observed_until = (min(int(m[:4]) * 12 + int(m[5:7]) - 1 for m in coverage)
+    observed_until = (min(month_text_index(m) for m in coverage)
                       if all(isinstance(m, str) for m in coverage) else -1)
 
     # -- outflows (marts/outflow_outcomes) with the monthly path after outflow -----------------
@@ -108,12 +108,11 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
         where.append(f"pilot_code = {_lit(sel.pilot)}")
     con.sql(f"""CREATE TEMP TABLE o AS
         SELECT row_number() OVER (ORDER BY brin, enrolment_id) AS oid, person_key, brin, enrolment_id,
-               CAST(substr(outflow_month, 1, 4) AS INTEGER) * 12 + CAST(substr(outflow_month, 6, 2) AS INTEGER) - 1 AS u,
+               {month_text_index_sql('outflow_month')} AS u,
                cohort, pilot_code, rmc_region_code AS region, {L.programme_sql()} AS prog,
                participation_type AS part,
                CASE WHEN final_24 THEN 'definitief' ELSE 'voorlopig' END AS f24, final_6, final_12,
-               {observed_until} - (CAST(substr(outflow_month, 1, 4) AS INTEGER) * 12
-                                   + CAST(substr(outflow_month, 6, 2) AS INTEGER) - 1) AS obs,
+               {observed_until} - {month_text_index_sql('outflow_month')} AS obs,
                CASE WHEN sustained_destination_24 IS NULL THEN 'onbekend'
                     WHEN sustained_destination_24 THEN 'ja' ELSE 'nee' END AS sd,
                CASE WHEN sustained_work_24 IS NULL THEN 'onbekend'

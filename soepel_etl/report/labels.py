@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..schema.rules import HORIZONS, NO_CODE, NO_REGISTRATION, STATUS_PRIORITY
+from ..schema.rules import HORIZONS, NO_CODE, NO_REGISTRATION, RISK_FLAGS, STATUS_PRIORITY  # noqa: F401
 
 # statuses in reading order (active first, unknown last); codes from definitions.md
 STATUSES = ("werk", "werkend_lerend", "onderwijs", "uitkering", "geen", "onbekend")
@@ -66,7 +66,6 @@ def age_band_sql(age: str = "age") -> str:
     return f"CASE WHEN {age} <= 17 THEN '16-17' WHEN {age} <= 22 THEN '18-22' ELSE '23-27' END"
 
 
-RISK_FLAGS = ("zonder_startkwalificatie", "vsv", "neet_3m", "op_uitkering", "baanverlies_6m")
 RISK_FLAG_LABELS = {
     "zonder_startkwalificatie": "Zonder startkwalificatie",
     "vsv": "Voortijdig schoolverlater (vsv)",

@@ -19,9 +19,14 @@ VSV_AGE_BELOW = 23
 NEET_MONTHS_MIN = 3
 JOB_LOSS_LOOKBACK = 6             # employed in at least one of R-6 … R-1
 RISK_LEVELS = ((2, "hoog"), (1, "verhoogd"), (0, "laag"))
+# the risk monitor's flags, in the order the report shows them (definitions.md, "Risk monitor")
+RISK_FLAGS = ("zonder_startkwalificatie", "vsv", "neet_3m", "op_uitkering", "baanverlies_6m")
 
 NO_CODE = "-"                     # pilot or region unknown / none
 NO_REGISTRATION = "geen_registratie"
+
+# months per status in the window u+1 … u+24 (marts/outflow_outcomes), in STATUS_PRIORITY order
+MONTHS_24 = tuple(f"months_{status}_24" for status in STATUS_PRIORITY)
 
 
 def status_sql(observed: str, bbl: str, enrolled: str, employed: str, benefit: str) -> str:
@@ -53,6 +58,16 @@ def status_text_sql(code: str) -> str:
     return f"{list(STATUS_PRIORITY)!r}[{code} + 1]"
 
 
+def month_index(day) -> int:
+    """A date → months since year 0 (the Python twin of month_index_sql)."""
+    return day.year * 12 + day.month - 1
+
+
+def month_text_index(text: str) -> int:
+    """'YYYY-MM' → months since year 0 (the Python twin of month_text_index_sql)."""
+    return int(text[:4]) * 12 + int(text[5:7]) - 1
+
+
 def month_index_sql(date_expr: str) -> str:
     """A date (or 'YYYY-MM' text) → months since year 0: year*12 + month-1; plain integer arithmetic."""
     return f"(year({date_expr}) * 12 + month({date_expr}) - 1)"
@@ -69,6 +84,14 @@ def month_text(index: int) -> str:
 
 def month_text_sql(index_expr: str) -> str:
     return f"printf('%04d-%02d', ({index_expr}) // 12, ({index_expr}) % 12 + 1)"
+
+
+def risk_score_sql(without_start_qualification_not_enrolled: str, neet_3m: str, op_uitkering: str,
+                   baanverlies_6m: str) -> str:
+    """risk_score: how many of the four are true (definitions.md; vsv is a flag, not a term: its
+    age limit does not count towards the score)."""
+    terms = (without_start_qualification_not_enrolled, neet_3m, op_uitkering, baanverlies_6m)
+    return f"CAST({' + '.join(f'({t})::INTEGER' for t in terms)} AS INTEGER)"
 
 
 def risk_level_sql(score: str) -> str:

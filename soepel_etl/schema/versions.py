@@ -41,11 +41,14 @@ def current_sql(source: str, relation: str) -> str:
     return query
 
 
+def consent_valid_sql(reference_date: str) -> str:
+    """SQL boolean over a participant row: consent valid at ``reference_date`` (a SQL date
+    expression). Never NULL: a row without consent data has no valid consent."""
+    return (f"coalesce(consent AND consent_date <= {reference_date} "
+            f"AND (consent_withdrawn_date IS NULL OR consent_withdrawn_date > {reference_date}), false)")
+
+
 def valid_consent_sql(deelnemers_current: str, reference_date: dt.date) -> str:
     """SELECT person_key, pilot_code, participation_type of participants with valid consent."""
-    ref = f"DATE '{reference_date.isoformat()}'"
-    return (
-        f"SELECT person_key, pilot_code, participation_type FROM {deelnemers_current} "
-        f"WHERE consent AND consent_date <= {ref} "
-        f"AND (consent_withdrawn_date IS NULL OR consent_withdrawn_date > {ref})"
-    )
+    valid = consent_valid_sql(f"DATE '{reference_date.isoformat()}'")
+    return f"SELECT person_key, pilot_code, participation_type FROM {deelnemers_current} WHERE {valid}"

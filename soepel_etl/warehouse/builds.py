@@ -19,8 +19,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import __version__
 from ..reference import FILES as REFERENCE_FILES, OPTIONAL_FILES as OPTIONAL_REFERENCE_FILES
+from .marker import package_version
 from .transaction import Transaction
 
 BUILDS = "_meta/builds"
@@ -40,7 +40,7 @@ def code_digest(package: Path | None = None) -> str:
 
 def build_fingerprint(tx: Transaction, reference_dir: Path, reference_date: dt.date) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{__version__}|{code_digest()}|{reference_date.isoformat()}|".encode())
+    digest.update(f"{package_version()}|{code_digest()}|{reference_date.isoformat()}|".encode())
     # one sorted list over committed and this run's staged files: the same set of files gives the same
     # fingerprint whichever run staged them (else a run after a two-run history would rebuild for nothing)
     staged = sorted([p.relative_to(tx.root).as_posix() for p in (tx.root / "staging").rglob("*.parquet")]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from importlib.metadata import version
 from pathlib import Path
 
 MARKER = ".soepel-warehouse"
@@ -49,14 +50,18 @@ def read_marker(root: Path) -> dict | None:
     return marker
 
 
+def package_version() -> str:
+    """The installed soepel-etl's version (from its metadata: the storage layer does not import the
+    package's top)."""
+    return version("soepel-etl")
+
+
 def _is_pre_marker(root: Path) -> bool:
     return (root / PRE_MARKER_SIGN).is_dir()
 
 
 def _write_marker(root: Path, adopted: bool) -> None:
-    from .. import __version__
-
-    marker = {"format_version": FORMAT_VERSION, "created_by": f"soepel-etl {__version__}"}
+    marker = {"format_version": FORMAT_VERSION, "created_by": f"soepel-etl {package_version()}"}
     if adopted:
         marker["adopted"] = "written before warehouse markers existed; adopted by this version"
     tmp = root / f".{MARKER}.{uuid.uuid4().hex}.tmp"

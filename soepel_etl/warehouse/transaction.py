@@ -97,10 +97,14 @@ class Transaction:
     run_id: str
     _moves: list[_Move] = field(default_factory=list)
     _lock_fd: int | None = None
-    pending_loads: list = field(default_factory=list)   # this run's load records, before they commit
     recovered: bool = False      # this run rolled forward a commit that an earlier run did not finish
     _committing: bool = False    # the journal is written: from here on the run can only go forward
     scratch: Path | None = None  # private folder outside the warehouse for data with raw identifiers
+
+    @property
+    def committing(self) -> bool:
+        """The journal is written: a failure from here on leaves the commit for the next run to finish."""
+        return self._committing
 
     # -- lifecycle --------------------------------------------------------------------------
     @classmethod

@@ -118,18 +118,18 @@ def test_mixed_case_brin_duplicates_load_and_the_cli_exits_zero(landing, warehou
 def test_a_staged_check_failure_rejects_the_file_not_the_run(landing, warehouse, monkeypatch):
     """Whatever critical check a file fails, it is that file's rejection (here: a staged-suite check
     made to fail for one file by breaking its staged pseudonyms)."""
-    from soepel_etl.quality import reductions
+    from soepel_etl.extracts import profiles
 
     bad = write_delivery(landing / "onderwijs" / "onderwijs_25PZ_20200315.csv", ONDERWIJS_HEADER, [onderwijs_row()])
     good = write_delivery(landing / "onderwijs" / "onderwijs_25PZ_20200415.csv", ONDERWIJS_HEADER,
                           [onderwijs_row(bsn=BSN_C, inschrijving_id="E2")])
-    real = reductions.staged_profile
+    real = profiles.staged_profile
 
     def profile(con, source, path, file_name):
         row = real(con, source, path, file_name)
         return row | ({"bad_person_keys": 1} if file_name == bad.name else {})
 
-    monkeypatch.setattr(reductions, "staged_profile", profile)
+    monkeypatch.setattr(profiles, "staged_profile", profile)
     run_pipeline(landing, warehouse)
     assert load_of(warehouse, bad.name)["outcome"] == "rejected"
     assert "staged_onderwijs: expect_column_values_to_be_between(bad_person_keys)" in load_of(warehouse, bad.name)["reason"]

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from soepel_etl.extracts.ingest import ingest_landing
 from soepel_etl.privacy import scrub
+from soepel_etl.quality import QualityRun
 from soepel_etl.reference import shipped_reference_dir
 from soepel_etl.warehouse.transaction import Transaction
 from tests.conftest import ONDERWIJS_HEADER, TEST_KEY, onderwijs_row
@@ -201,7 +202,8 @@ class Harness:
         path.write_bytes(data)
         tx = Transaction.begin(self.warehouse)
         try:
-            result = ingest_landing(self.landing, tx, TEST_KEY, self.reference, __import__("datetime").date(2020, 3, 15))
+            result = ingest_landing(self.landing, tx, TEST_KEY, self.reference, __import__("datetime").date(2020, 3, 15),
+                                    check_files=QualityRun(tx).check_files)
             assert len(result.records) == 1, result.records
             rec = result.records[0]
             self.outcomes[rec.outcome] = self.outcomes.get(rec.outcome, 0) + 1
