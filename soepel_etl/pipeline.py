@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,7 +157,7 @@ def ingest(settings: Settings, tx: Transaction, checks: quality.QualityRun,
     return result
 
 
-def build_stage(settings: Settings, tx: Transaction, force: bool = False,
+def build_stage(settings: Settings, tx: Transaction, checks: quality.QualityRun, force: bool = False,
                 summary: RunSummary | None = None, pending: list[LoadRecord] = ()) -> BuildResult | None:
     """Rebuild core and marts from staging, unless nothing they depend on changed (then None).
 
@@ -180,9 +181,12 @@ def build_stage(settings: Settings, tx: Transaction, force: bool = False,
     loads = [r for r in read_loads(tx.root).to_pylist() if r["source"] == "onderwijs" and r["outcome"] == "loaded"]
     onderwijs_dates = [r["delivery_date"] for r in loads]
     onderwijs_dates += [r.delivery_date for r in pending if r.source == "onderwijs" and r.outcome == "loaded"]
-    result = build(tx, settings.reference, reference_date, onderwijs_dates,
-                   person_months_per_range=settings.person_months_per_range,
-                   outflow_drop_max=settings.outflow_drop_max, onbekend_rise_max=settings.onbekend_rise_max)
+    observed = quality.BuildChecks(tx, settings.outflow_drop_max, settings.onbekend_rise_max)
+    result = build(tx, settings.reference, reference_date, onderwijs_dates, observer=observed,
+                   person_months_per_range=settings.person_months_per_range)
+    started = time.perf_counter()
+    quality.check_build(checks, observed)      # critical → raises, the run rolls back
+    result.seconds["quality"] = round(time.perf_counter() - started, 2)
     write_build_record(tx, result, fingerprint)
     changed = final_figures.final_changes(tx.root / final_figures.OUTFLOWS, tx.tmp / final_figures.OUTFLOWS)
     if changed:
@@ -244,7 +248,6 @@ def _in_transaction(settings: Settings, work, wait_seconds: float) -> RunSummary
         tx.rollback()
         raise
     finally:
-        quality.close_run(checks)
         logging.getLogger("soepel_etl").removeHandler(log_handler)
         log_handler.close()
 
@@ -256,7 +259,7 @@ def run(settings: Settings, wait_seconds: float = 0, force: bool = False) -> Run
         result = ingest(settings, tx, checks)
         summary = RunSummary(tx.run_id, result.reference_date, result.records, result.skipped,
                              late_consent=result.late)
-        summary.build = build_stage(settings, tx, force=force, summary=summary, pending=result.records)
+        summary.build = build_stage(settings, tx, checks, force=force, summary=summary, pending=result.records)
         summary.build_skipped = summary.build is None
         return summary
 
@@ -294,7 +297,7 @@ def build_only(settings: Settings, force: bool = False, wait_seconds: float = 0)
     Never reads the landing zone: it may be empty or archived."""
     def work(tx: Transaction, checks: quality.QualityRun):
         summary = RunSummary(tx.run_id, None)
-        summary.build = build_stage(settings, tx, force=force, summary=summary)
+        summary.build = build_stage(settings, tx, checks, force=force, summary=summary)
         summary.build_skipped = summary.build is None
         return summary
 

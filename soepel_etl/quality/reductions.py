@@ -55,7 +55,7 @@ def core_frame(con, table: str) -> pd.DataFrame | None:
         df = con.execute("""
             WITH starts AS (
                 SELECT first_month_index AS month_index, count(*) AS n FROM core_persons
-                WHERE first_month_index <= getvariable('last_month_index') GROUP BY ALL
+                WHERE first_month_index <= last_month_index() GROUP BY ALL
             ), rows AS (
                 SELECT month_index, sum(rows) AS rows FROM person_month_profile GROUP BY month_index
             ), months AS (

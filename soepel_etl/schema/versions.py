@@ -41,11 +41,12 @@ def current_sql(source: str, relation: str) -> str:
     return query
 
 
-def consent_valid_sql(reference_date: str) -> str:
+def consent_valid_sql(reference_date: str, consent: str = "consent", consent_date: str = "consent_date",
+                      withdrawn_date: str = "consent_withdrawn_date") -> str:
     """SQL boolean over a participant row: consent valid at ``reference_date`` (a SQL date
     expression). Never NULL: a row without consent data has no valid consent."""
-    return (f"coalesce(consent AND consent_date <= {reference_date} "
-            f"AND (consent_withdrawn_date IS NULL OR consent_withdrawn_date > {reference_date}), false)")
+    return (f"coalesce({consent} AND {consent_date} <= {reference_date} "
+            f"AND ({withdrawn_date} IS NULL OR {withdrawn_date} > {reference_date}), false)")
 
 
 def valid_consent_sql(deelnemers_current: str, reference_date: dt.date) -> str:

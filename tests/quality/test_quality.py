@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
-from soepel_etl.models import build as build_module
+from soepel_etl.models import catalog
 from soepel_etl.quality import QualityFailure
 from soepel_etl.quality.project import SUITES, shipped_project, suite_texts
 from soepel_etl.quality.suites import all_suites, suite_json
@@ -128,24 +129,18 @@ def test_a_raw_bsn_column_left_in_staging_rejects_the_file(landing, warehouse, m
     assert valid_bsns(25)[0] not in message
 
 
-def _patch_sql(monkeypatch, table: str, wrap: str) -> None:
-    original = build_module._sql
-
-    def patched(layer, name):
-        template = original(layer, name)
-        if name == table:
-            from string import Template
-            return Template(wrap.replace("{q}", template.template))
-        return template
-
-    monkeypatch.setattr(build_module, "_sql", patched)
+def _patch_sql(monkeypatch, model: str, wrap: str) -> None:
+    """Plant a fault in one model's SELECT (what the later models and the checks read)."""
+    shipped = catalog.models()
+    planted = {**shipped, model: dataclasses.replace(shipped[model], sql=wrap.replace("{q}", shipped[model].sql))}
+    monkeypatch.setattr(catalog, "models", lambda: planted)
 
 
 def test_a_duplicated_person_month_stops_the_run(landing, warehouse, monkeypatch):
     deliver(landing, "onderwijs_25PZ_20200315.csv", rows(25))
     run_pipeline(landing, warehouse)
     deliver(landing, "onderwijs_25PZ_20200415.csv", rows(5, prefix="H"))
-    _patch_sql(monkeypatch, "person_month", "SELECT * FROM ({q}) UNION ALL (SELECT * FROM ({q}) LIMIT 1)")
+    _patch_sql(monkeypatch, "core/person_month", "SELECT * FROM ({q}) UNION ALL (SELECT * FROM ({q}) LIMIT 1)")
     _fails_critically(landing, warehouse, "core_person_month", "one row per person-month", "core/person_month")
 
 

@@ -1,3 +1,6 @@
+-- model: core/employment_months
+-- inputs: staging/werk
+-- built: per person range
 -- core/employment_months: paid hours per person and month over all employers, for one range of
 -- persons at a time. Per record key (person, employer, periode) only the current version counts:
 -- the later delivery wins, so a restated month replaces the earlier one. employed = hours > 0.
@@ -7,7 +10,7 @@
 WITH werk AS NOT MATERIALIZED (   -- scanned twice: cheap, staging werk is sorted by person
     SELECT person_id, employer_id, month_index, hours, sv_wage, file_rank
     FROM stg_werk_ranked
-    WHERE ${person_range}
+    WHERE in_person_range(person_id)
 ), per_month AS (
     SELECT person_id, month_index, sum(hours) AS hours, count(*) FILTER (WHERE hours > 0) AS employers,
            sum(sv_wage) AS sv_wage, min(file_rank) < max(file_rank) AS several_files
@@ -30,3 +33,8 @@ FROM per_month WHERE NOT several_files
 UNION ALL
 SELECT person_id, month_index, hours, hours > 0 AS employed, employers, sv_wage
 FROM restated
+-- publish:
+-- stays on person_id: its rows leave an aggregate in no particular order, and written that way
+-- 88 M copies of a 64-character pseudonym cost more than the rest of the table
+SELECT t.person_id, month_label(t.month_index) AS month, t.* EXCLUDE (person_id)
+FROM core_employment_months AS t

@@ -1,3 +1,6 @@
+-- model: core/persons
+-- inputs: core/enrolments
+-- after: check_person_ids
 -- core/persons: one row per person with an enrolment. The latest woongemeente (and birth month)
 -- is the one on the current enrolment with the latest datum_inschrijving; ties go to the later
 -- delivery date, then the higher brin, then the higher inschrijving_id (definitions.md).
@@ -9,14 +12,14 @@ WITH ranked AS (
     FROM core_enrolments
 ), summary AS (
     SELECT person_id,
-           min(${enrolment_start_index}) AS first_month_index,
+           min(month_index(enrolment_start)) AS first_month_index,
            bool_or(diploma AND niveau >= 2) AS has_startkwalificatie,
            count(*) AS enrolments
     FROM core_enrolments
     GROUP BY person_id
 )
 SELECT r.person_id, r.person_key, r.identifier_type, r.birth_month, r.sex, r.municipality_code, r.rmc_region_code,
-       s.first_month_index, ${first_month_text} AS first_month,
+       s.first_month_index, month_text(s.first_month_index) AS first_month,
        s.has_startkwalificatie, s.enrolments
 FROM ranked AS r JOIN summary AS s USING (person_id)
 WHERE r.rank = 1
