@@ -228,3 +228,17 @@ def test_many_person_ranges_give_the_same_tables_as_one(generated, tmp_path):
     assert len(list((copy / "core/person_month").glob("*.parquet"))) == summary.build.person_ranges
     for table in tables:
         assert rows(copy, table) == rows(warehouse, table), table
+
+
+def test_every_table_has_exactly_the_columns_and_types_declared_beside_its_model(generated):
+    from soepel_etl.models.dictionary import declared, published_models
+
+    _, warehouse, _, _ = generated
+    con = duckdb.connect()
+    try:
+        for name in published_models("core") + published_models("marts"):
+            written = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "
+                                  f"read_parquet('{warehouse}/{name}/*.parquet'))").fetchall()
+            assert [(c, t) for c, (t, _) in declared(name).columns.items()] == written, name
+    finally:
+        con.close()
