@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -110,7 +111,7 @@ def _werk_ranked(con, tx: Transaction) -> None:
                         [path, *first, {"person_id", "employer_id", "month_index"} <= names])
     ranks = dict(con.execute(f"SELECT f.path, r.file_rank FROM werk_files AS f JOIN ({file_rank_sql('werk_files')}) "
                              f"AS r USING (load_id)").fetchall())
-    columns = "person_id, employer_id, month_index, hours, sv_wage"
+    columns = "person_id, employer_id, month_index, hours, sv_wage, employer_key, contract_type, sbi"
     parts = [f"SELECT {columns}, CAST(NULL AS INTEGER) AS file_rank FROM stg_werk_empty"]
     for path, has_surrogates in con.execute("SELECT path, has_surrogates FROM werk_files ORDER BY path").fetchall():
         relation = f"read_parquet('{path}')"
@@ -128,6 +129,13 @@ def _reference_views(con, reference_dir: Path) -> None:
     con.execute("""CREATE OR REPLACE TEMP TABLE ref_gemeenten AS
         SELECT upper(trim(gemeente_code)) AS gemeente_code, min(nullif(trim(rmc_regio_code), '')) AS rmc_regio_code
         FROM reference_gemeenten GROUP BY 1""")
+    # the national tables shipped with the package (SBI sections; docs/reference-data.md)
+    national = resources.files("soepel_etl.reference").joinpath("national")
+    for entry in national.iterdir():
+        if entry.name.endswith(".csv"):
+            with resources.as_file(entry) as path:
+                con.execute(f"CREATE OR REPLACE TEMP VIEW national_{entry.name[:-4]} AS "
+                            f"SELECT * FROM {reference_sql(path.parent, entry.name[:-4])}")
     con.execute("""CREATE OR REPLACE TEMP TABLE ref_instellingen AS
         SELECT upper(trim(brin)) AS brin, min(nullif(trim(pilot), '')) AS pilot
         FROM reference_instellingen GROUP BY 1""")

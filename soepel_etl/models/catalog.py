@@ -12,7 +12,8 @@ A model file starts with a header of ``-- key: value`` lines::
 ``inputs``      the tables and sources it reads: other models, ``staging/<source>`` (as
                 ``stg_<source>`` and its current versions ``current_<source>``; werk as
                 ``stg_werk_ranked``) and ``reference/<file>`` (as ``reference_<file>``,
-                gemeenten and instellingen also one row per code as ``ref_<file>``)
+                gemeenten and instellingen also one row per code as ``ref_<file>``) and
+                ``national/<file>`` (the tables shipped with the package, as ``national_<file>``)
 ``built``       ``whole`` (default) or ``per person range``: built for one range of
                 ``person_id`` at a time (``in_person_range(person_id)``), so memory stays
                 bounded by a range, not the country; during a range the model's inputs that
@@ -39,7 +40,7 @@ from importlib import resources
 
 KEYS = ("model", "inputs", "built", "published", "keep", "settings", "after")
 LISTS = ("inputs", "keep")
-SOURCES = ("staging", "reference")          # inputs no model builds: the runner provides them
+SOURCES = ("staging", "reference", "national")   # inputs no model builds: the build provides them
 PUBLISH = re.compile(r"^-- publish:.*$", re.M)
 
 

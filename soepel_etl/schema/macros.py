@@ -49,6 +49,11 @@ def rule_macros() -> list[str]:
         _macro("sustained_min()", str(r.SUSTAINED_MIN)),
         _macro("no_registration()", f"'{r.NO_REGISTRATION}'"),
         _macro("no_code()", f"'{r.NO_CODE}'"),
+        # work after outflow
+        _macro("hours_work_min()", str(r.HOURS_WORK_MIN)),
+        _macro("durable_months()", str(r.DURABLE_MONTHS)),
+        _macro("hours_band(hours)", r.hours_band_sql("hours")),
+        _macro("nearest_rank(sorted_values, p)", r.nearest_rank_sql("sorted_values", "p")),
         # consent (definitions.md, "Consent and purpose")
         _macro("consent_valid(consent, consent_date, consent_withdrawn_date, reference_date)",
                consent_valid_sql("reference_date")),

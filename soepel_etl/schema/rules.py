@@ -22,6 +22,16 @@ RISK_LEVELS = ((2, "hoog"), (1, "verhoogd"), (0, "laag"))
 # the risk monitor's flags, in the order the report shows them (definitions.md, "Risk monitor")
 RISK_FLAGS = ("zonder_startkwalificatie", "vsv", "neet_3m", "op_uitkering", "baanverlies_6m")
 
+# Work after outflow (definitions.md, "Work after outflow")
+WORK_HORIZONS = (12, 24)
+HOURS_WORK_MIN = 52               # hours a month: 12 a week, CBS's threshold for having work
+HOURS_FULL_TIME = 152             # 35 hours a week
+HOURS_BANDS = ("geen", "klein", "deeltijd", "voltijd")   # 0 | > 0 and < 52 | 52 ≤ h < 152 | ≥ 152
+DURABLE_MONTHS = 6                # the same employer in every month u+19 … u+24
+WAGE_PERCENTILES = (25, 50, 75)   # by nearest rank
+WAGE_PUBLISH_MIN = 20             # publiek: a wage percentile needs at least 20 outflows …
+WAGE_PUBLISH_ROUND = 10           # … and is rounded to the nearest 10 euros
+
 NO_CODE = "-"                     # pilot or region unknown / none
 NO_REGISTRATION = "geen_registratie"
 
@@ -108,3 +118,16 @@ def surrogate_id_sql(pseudonym: str) -> str:
     loudly rather than merge two people; at national scale the chance is about 1 in 370 000.
     """
     return f"CAST(CAST('0x' || substr({pseudonym}, 1, 15) AS UBIGINT) AS BIGINT)"
+
+
+def hours_band_sql(hours: str) -> str:
+    """The hours band of a month's hours (all jobs together)."""
+    geen, klein, deeltijd, voltijd = HOURS_BANDS
+    return (f"CASE WHEN {hours} >= {HOURS_FULL_TIME} THEN '{voltijd}' WHEN {hours} >= {HOURS_WORK_MIN} "
+            f"THEN '{deeltijd}' WHEN {hours} > 0 THEN '{klein}' ELSE '{geen}' END")
+
+
+def nearest_rank_sql(sorted_values: str, p: str) -> str:
+    """The p-th percentile by nearest rank of an ascending SQL list: x_⌈p·n/100⌉ (NULL when empty)."""
+    return (f"CASE WHEN len({sorted_values}) > 0 THEN "
+            f"{sorted_values}[CAST(ceil({p} * len({sorted_values}) / 100.0) AS BIGINT)] END")

@@ -12,9 +12,10 @@ from soepel_etl.models.catalog import Model, ModelError, parse, stages
 SOURCE_RELATIONS = {  # what an input from outside the models appears as in SQL
     "staging": lambda name: {f"stg_{name}", f"current_{name}", f"stg_{name}_ranked"},
     "reference": lambda name: {f"reference_{name}", f"ref_{name}"},
+    "national": lambda name: {f"national_{name}"},
 }
 # a table read: after FROM or JOIN (CTE names have none of these prefixes)
-RELATION = re.compile(r"\b(?:FROM|JOIN)\s+((?:core|marts|stg|current|reference|ref)_[a-z_]+)\b", re.I)
+RELATION = re.compile(r"\b(?:FROM|JOIN)\s+((?:core|marts|stg|current|reference|ref|national)_[a-z_]+)\b", re.I)
 
 
 def _read(model: Model) -> set[str]:
@@ -46,9 +47,9 @@ def test_the_order_puts_every_model_after_its_inputs():
     for model in first + ranged + last:
         assert all(i in seen or i.split("/")[0] in catalog.SOURCES for i in model.inputs), model.name
         seen.add(model.name)
-    assert [m.name for m in ranged] == ["core/employment_months", "core/person_month", "marts/outflow_outcomes",
-                                        "marts/risk_monitor"]
-    assert [m.name for m in last] == ["marts/cohort_outcomes"]
+    assert [m.name for m in ranged] == ["core/employment_months", "marts/outflow_work", "core/person_month",
+                                        "marts/outflow_outcomes", "marts/risk_monitor"]
+    assert sorted(m.name for m in last) == ["marts/cohort_outcomes", "marts/cohort_work"]
 
 
 def test_a_new_mart_is_one_file():

@@ -1,0 +1,89 @@
+-- model: marts/outflow_work
+-- inputs: core/enrolments, staging/werk, national/sbi_secties
+-- built: per person range
+-- marts/outflow_work: what kind of work an outflow has 12 and 24 months on (definitions.md, "Work
+-- after outflow"). For horizon k and m = u+k, W(m) is the current versions of the person's werk
+-- records for m with uren > 0 (the later delivery wins per person, employer and month, so a month
+-- restated to zero hours does not count). The main job is the record of W(m) with the most uren;
+-- ties: the higher sv_loon (empty lowest), then the lower employer_key. Every column is null when
+-- the month it reads is not observed.
+WITH outflows AS (
+    SELECT person_key, person_id, enrolment_end AS outflow_date, brin, enrolment_id AS inschrijving_id,
+           year(enrolment_end) AS cohort, pilot_code, niveau, diploma, month_index(enrolment_end) AS u
+    FROM core_enrolments
+    WHERE enrolment_end IS NOT NULL AND in_person_range(person_id)
+), months_read AS (   -- u+12 and u+19 … u+24 of every outflow of the range
+    SELECT DISTINCT person_id, u + k AS month_index
+    FROM outflows, (SELECT unnest([12] || range(outcome_window() - durable_months() + 1, outcome_window() + 1)) AS k)
+), jobs AS (          -- W(m) for those months
+    SELECT * FROM (
+        SELECT w.person_id, w.month_index, w.employer_key, w.hours, w.sv_wage, w.contract_type, w.sbi
+        FROM stg_werk_ranked AS w SEMI JOIN months_read USING (person_id, month_index)
+        WHERE in_person_range(w.person_id)
+        QUALIFY row_number() OVER (PARTITION BY w.person_id, w.employer_key, w.month_index
+                                   ORDER BY w.file_rank DESC) = 1
+    ) WHERE hours > 0
+), at_horizon AS (    -- per outflow and horizon: all jobs together, and the main job
+    SELECT o.inschrijving_id, o.brin, h.k,
+           count(j.hours) > 0 AS employed,
+           round(coalesce(sum(j.hours), 0), 2) AS hours,
+           CASE WHEN count(j.hours) > 0 AND count(j.sv_wage) = count(j.hours) THEN round(sum(j.sv_wage), 2) END AS wage,
+           arg_max_null(coalesce(j.contract_type, 'onbekend'), j.main_rank) AS contract,
+           arg_max_null(j.sbi, j.main_rank) AS sbi
+    FROM outflows AS o
+    CROSS JOIN (SELECT unnest([12, 24]) AS k) AS h
+    LEFT JOIN (SELECT *, -row_number() OVER (PARTITION BY person_id, month_index
+                                             ORDER BY hours DESC, sv_wage DESC NULLS LAST, employer_key) AS main_rank
+               FROM jobs) AS j
+        ON j.person_id = o.person_id AND j.month_index = o.u + h.k
+    GROUP BY o.inschrijving_id, o.brin, h.k
+), window_employers AS (   -- an employer with work in every month u+19 … u+24, or in both u+12 and u+24
+    SELECT o.inschrijving_id, o.brin,
+           bool_or(e.months = durable_months()) AS same_employer_last_months,
+           bool_or(e.at_12 AND e.at_24) AS same_employer_12_24
+    FROM outflows AS o
+    JOIN (SELECT j.person_id, j.employer_key, o2.inschrijving_id, o2.brin,
+                 count(DISTINCT j.month_index) FILTER (WHERE j.month_index > o2.u + outcome_window() - durable_months())
+                     AS months,
+                 bool_or(j.month_index = o2.u + 12) AS at_12,
+                 bool_or(j.month_index = o2.u + outcome_window()) AS at_24
+          FROM jobs AS j JOIN outflows AS o2 USING (person_id)
+          WHERE j.month_index = o2.u + 12
+             OR (j.month_index > o2.u + outcome_window() - durable_months() AND j.month_index <= o2.u + outcome_window())
+          GROUP BY j.person_id, j.employer_key, o2.inschrijving_id, o2.brin, o2.u) AS e USING (inschrijving_id, brin)
+    GROUP BY o.inschrijving_id, o.brin
+), sections AS (
+    SELECT sectie, CAST(divisie_van AS INTEGER) AS first_division, CAST(divisie_tot AS INTEGER) AS last_division
+    FROM national_sbi_secties
+), wide AS (   -- the SBI division: the first two digits of sbi without dots and spaces
+    SELECT a.inschrijving_id, a.brin, a.k, a.employed, a.hours, a.wage,
+           CASE WHEN a.employed THEN a.contract END AS contract,
+           CASE WHEN a.employed THEN s.sectie END AS sbi_section
+    FROM at_horizon AS a
+    LEFT JOIN sections AS s
+        ON CAST(nullif(regexp_extract(regexp_replace(a.sbi, '[. ]', '', 'g'), '^([0-9][0-9])', 1), '') AS INTEGER)
+           BETWEEN s.first_division AND s.last_division
+)
+SELECT o.person_key, o.outflow_date, o.brin, o.inschrijving_id, o.cohort, o.pilot_code, o.niveau, o.diploma,
+       CASE WHEN o.u + 12 <= observed_until_index() THEN w12.employed END AS employed_12,
+       CASE WHEN o.u + 12 <= observed_until_index() THEN w12.hours END AS hours_12,
+       CASE WHEN o.u + 12 <= observed_until_index() THEN hours_band(w12.hours) END AS hours_band_12,
+       CASE WHEN o.u + 12 <= observed_until_index() THEN w12.contract END AS contract_12,
+       CASE WHEN o.u + 12 <= observed_until_index() THEN w12.wage END AS wage_12,
+       CASE WHEN o.u + 12 <= observed_until_index() THEN round(w12.wage / w12.hours, 2) END AS hourly_wage_12,
+       CASE WHEN o.u + 12 <= observed_until_index() THEN w12.sbi_section END AS sbi_section_12,
+       CASE WHEN o.u + 24 <= observed_until_index() THEN w24.employed END AS employed_24,
+       CASE WHEN o.u + 24 <= observed_until_index() THEN w24.hours END AS hours_24,
+       CASE WHEN o.u + 24 <= observed_until_index() THEN hours_band(w24.hours) END AS hours_band_24,
+       CASE WHEN o.u + 24 <= observed_until_index() THEN w24.contract END AS contract_24,
+       CASE WHEN o.u + 24 <= observed_until_index() THEN w24.wage END AS wage_24,
+       CASE WHEN o.u + 24 <= observed_until_index() THEN round(w24.wage / w24.hours, 2) END AS hourly_wage_24,
+       CASE WHEN o.u + 24 <= observed_until_index() THEN w24.sbi_section END AS sbi_section_24,
+       CASE WHEN o.u + 24 <= observed_until_index() THEN coalesce(e.same_employer_12_24, false) END
+           AS same_employer_12_24,
+       CASE WHEN o.u + 24 <= observed_until_index()
+            THEN coalesce(e.same_employer_last_months, false) AND w24.hours >= hours_work_min() END AS durable_work_24
+FROM outflows AS o
+JOIN wide AS w12 ON w12.inschrijving_id = o.inschrijving_id AND w12.brin = o.brin AND w12.k = 12
+JOIN wide AS w24 ON w24.inschrijving_id = o.inschrijving_id AND w24.brin = o.brin AND w24.k = 24
+LEFT JOIN window_employers AS e ON e.inschrijving_id = o.inschrijving_id AND e.brin = o.brin
