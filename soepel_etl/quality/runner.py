@@ -28,6 +28,7 @@ from .policy import BATCH_COLUMN, CRITICAL, RESULT_FORMAT, WARNING, severity_of,
 log = logging.getLogger(__name__)
 
 QUALITY = "_meta/quality"
+STATUS_PAGE = f"{QUALITY}/status.html"     # written by `soepel-etl status`, linked from the intern report
 
 
 class QualityFailure(RuntimeError):
