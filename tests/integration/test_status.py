@@ -97,6 +97,20 @@ def test_clean_month_exits_0(zone, capsys):
     assert re.search(r"provisional outflows: \d+ → \d+", out)
 
 
+def test_intern_report_links_the_status_page(zone, capsys, tmp_path):
+    from soepel_etl.report import write_report
+
+    page = zone["warehouse"] / "_meta/quality/status.html"
+    before = write_report(zone["warehouse"], tmp_path / "before", "intern")["html"].read_text(encoding="utf-8")
+    assert "soepel-etl status --warehouse" in before and page.as_uri() not in before   # not written yet
+    status(zone, capsys)
+    intern = write_report(zone["warehouse"], tmp_path / "out", "intern")["html"].read_text(encoding="utf-8")
+    kwaliteit = re.search(r'<section class="part" id="kwaliteit".*?</section>', intern, flags=re.S).group(0)
+    assert f'<a href="{page.as_uri()}">status.html</a>' in kwaliteit
+    publiek = write_report(zone["warehouse"], tmp_path / "out", "publiek")["html"].read_text(encoding="utf-8")
+    assert "status.html" not in publiek and "soepel-etl status" not in publiek
+
+
 def test_missing_monthly_sender_exits_1(zone, capsys):
     code, out = status(zone, capsys)     # the base: the monthly sender delivered in January and February only
     assert code == 1
