@@ -54,6 +54,11 @@ CDN = {
     "https://cdn.jsdelivr.net/npm/vega-lite@5": V + "vega-lite-5.23.0/build/vega-lite.min.js",
     "https://cdn.jsdelivr.net/npm/vega-embed@6": V + "vega-embed-6.29.0/build/vega-embed.min.js",
 }
+# vega draws GX's charts (profiling and metric plots). Our suites validate small reductions and no
+# page we write calls vegaEmbed, so a page without a chart drops the three scripts (~830 KB a page
+# view) and the site gets no copy of vega; a page with a chart gets the shipped copy like the rest.
+VEGA = {url for url in CDN if "/npm/vega" in url}
+CHART = "vegaEmbed("
 # GX's logos on S3 (the navbar's carries the data context id and a timestamp: a tracking request);
 # GX copies its own logo into data_docs/static/images/ anyway
 S3_LOGO = re.compile(r"https://great-expectations-web-assets\.s3[^\"')\s]*/(?:logo-long|full_logo_dark)\.png[^\"')\s]*")
@@ -65,12 +70,13 @@ EXTERNAL = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*?\s(?:src|hre
                       r"""|url\(\s*["']?(?:https?:)?//""", re.I)
 
 
-def _copy_tree(source: Traversable, target: Path) -> int:
+def _copy_tree(source: Traversable, target: Path, skip: tuple[str, ...] = ()) -> int:
     target.mkdir(parents=True, exist_ok=True)
     copied = 0
     for item in source.iterdir():
         if item.is_dir():
-            copied += _copy_tree(item, target / item.name)
+            if not item.name.startswith(skip):
+                copied += _copy_tree(item, target / item.name, skip)
         elif item.name != "__init__.py":
             (target / item.name).write_bytes(item.read_bytes())
             copied += 1
@@ -79,6 +85,9 @@ def _copy_tree(source: Traversable, target: Path) -> int:
 
 def localise(html: str, prefix: str) -> str:
     """The page with every known CDN address replaced by ``prefix`` + its local copy."""
+    if CHART not in html:
+        for url in VEGA:
+            html = re.sub(rf'<script src="{re.escape(url)}"></script>\s*', "", html)
     for url, local in CDN.items():
         html = html.replace(url, f"{prefix}{TARGET}/{local}")
     html = S3_LOGO.sub(f"{prefix}static/images/logo-long.png", html)
@@ -91,13 +100,13 @@ def external_references(html: str) -> list[str]:
 
 def make_offline(docs: Path) -> int:
     """Copy the shipped assets into ``docs`` and rewrite its pages; returns the pages rewritten."""
-    _copy_tree(resources.files(__package__) / "static", docs / TARGET)
+    texts = {page: page.read_text(encoding="utf-8") for page in sorted(docs.rglob("*.html"))
+             if TARGET not in page.relative_to(docs).as_posix()}
+    charts = any(CHART in text for text in texts.values())
+    _copy_tree(resources.files(__package__) / "static", docs / TARGET, skip=() if charts else ("vega-",))
     pages = 0
-    for page in sorted(docs.rglob("*.html")):
-        if TARGET in page.relative_to(docs).as_posix():
-            continue
+    for page, text in texts.items():
         depth = len(page.relative_to(docs).parts) - 1
-        text = page.read_text(encoding="utf-8")
         new = localise(text, "../" * depth)
         left = external_references(new)
         if left:

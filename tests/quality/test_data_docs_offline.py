@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import pytest
 
 from soepel_etl import pipeline
-from soepel_etl.quality.offline_docs import external_references
+from soepel_etl.quality.offline_docs import CDN, TARGET, external_references, localise
 from soepel_etl.settings import Settings
 from soepel_etl.synthetic import generate
 from tests.conftest import TEST_KEY
@@ -83,6 +83,18 @@ def test_static_pages_have_no_external_resources(docs):
     assert {k: v for k, v in left.items() if v} == {}
     assert (docs / "static/soepel/THIRD_PARTY.md").is_file()
     assert (docs / "static/soepel/vendor/jquery-3.7.1/LICENSE.txt").is_file()
+    # no page of ours draws a vega chart: the site gets no copy of vega
+    assert not list((docs / "static/soepel/vendor").glob("vega*"))
+
+
+def test_a_page_with_a_chart_keeps_vega_and_every_address_has_a_shipped_file():
+    shipped = Path(__file__).resolve().parents[2] / "soepel_etl/quality/static"
+    assert all((shipped / local).is_file() for local in CDN.values())
+    head = "".join(f'<script src="{url}"></script>\n' for url in CDN if url.endswith(("@5", "@6")))
+    assert "vega" not in localise(head, "../")
+    chart = localise(head + "<script>vegaEmbed('#c', spec)</script>", "../")
+    assert f'<script src="../{TARGET}/vendor/vega-5.33.1/build/vega.min.js"></script>' in chart
+    assert external_references(chart) == []
 
 
 def test_index_lists_every_validation_offline(docs):
