@@ -18,6 +18,7 @@ import datetime as dt
 import html
 import json
 import os
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,6 +225,8 @@ def read_status(warehouse: Path, current_code: dict | None = None, month: str | 
     """The status of ``warehouse`` (checked by the caller). ``current_code``: old municipality code →
     today's (the reference folder's mergers); ``month`` ('YYYY-MM'): "this month", by default the
     month of the latest delivery loaded (like the reference date: never today's date)."""
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise ValueError(f"--month {month!r} is not a month YYYY-MM")
     current_code = current_code or {}
     builds = _builds(warehouse)
     latest = builds[-1] if builds else None
