@@ -109,6 +109,21 @@ def _signal_list(args) -> int:
     return 0
 
 
+def _status(args) -> int:
+    from .reference import current_municipality_map
+    from .settings import absolute, resolve_reference_dir
+    from .status import read_status, write_status_page
+    from .warehouse.marker import check
+
+    warehouse = check(absolute(args.warehouse))
+    # mergers: deliveries under a former municipality code count for today's municipality
+    mergers = current_municipality_map(absolute(resolve_reference_dir(args.reference)))
+    status = read_status(warehouse, mergers, month=args.month)
+    print("\n".join(status.lines()))
+    print(f"status page: {write_status_page(warehouse, status)}")
+    return status.exit_code()
+
+
 def _catalog(args) -> int:
     from .settings import absolute
     from .warehouse.catalog import write_catalog
@@ -154,6 +169,16 @@ def build_parser() -> argparse.ArgumentParser:
     sig.add_argument("--bsn-list", required=True, help="a .csv or .xlsx file with a column 'bsn'")
     sig.add_argument("--out", required=True, help="the answer, in the list's format; created readable by its owner only")
     sig.set_defaults(func=_signal_list)
+
+    st = sub.add_parser("status", help="files, rows, coverage, changed final figures, quality warnings and missing "
+                        "senders since the previous build; exit 1 when a person must look")
+    st.add_argument("--warehouse", required=True, help="the warehouse folder (only read; status.html is written "
+                    "beside the Data Docs)")
+    st.add_argument("--reference", help="the reference folder the warehouse was built with, for municipal mergers "
+                    "(default: $SOEPEL_REFERENCE_DIR, else the shipped one)")
+    st.add_argument("--month", help="YYYY-MM: the month whose deliveries are checked (default: the month of the "
+                    "latest delivery loaded)")
+    st.set_defaults(func=_status)
 
     cat = sub.add_parser("catalog", help="(re)write <warehouse>/catalog.duckdb, e.g. after moving the warehouse")
     cat.add_argument("--warehouse", required=True)

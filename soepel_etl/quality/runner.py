@@ -21,12 +21,14 @@ import pandas as pd
 from ..privacy import scrub
 from ..schema.profiles import FileProfile
 from ..warehouse.transaction import Transaction
+from .offline_docs import make_offline
 from .project import copy_suites
 from .policy import BATCH_COLUMN, CRITICAL, RESULT_FORMAT, WARNING, severity_of, waived_batches
 
 log = logging.getLogger(__name__)
 
 QUALITY = "_meta/quality"
+STATUS_PAGE = f"{QUALITY}/status.html"     # written by `soepel-etl status`, linked from the intern report
 
 
 class QualityFailure(RuntimeError):
@@ -89,7 +91,7 @@ class QualityRun:
         previous = self.tx.root / QUALITY / "validations"
         if previous.is_dir():     # keep the last validation of suites not run this time
             shutil.copytree(previous, results, dirs_exist_ok=True)
-        docs = self.tx.replace_table(f"{QUALITY}/data_docs")
+        docs = self._docs = self.tx.replace_table(f"{QUALITY}/data_docs")
         # not a move of the transaction: the copy is dropped with the run's temporary folder
         suites = copy_suites(self.tx.path_for("_gx/expectations"))
 
@@ -205,6 +207,7 @@ class QualityRun:
             return None
         started = time.perf_counter()
         self._context().build_data_docs()
+        make_offline(self._docs)      # GX's pages load their scripts from CDNs: point them at ours
         summary = {
             "run_id": self.tx.run_id,
             "suites": [{"suite": r.suite, "stage": r.stage, "success": r.success, "evaluated": r.evaluated,

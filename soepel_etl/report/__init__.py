@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 
 from ..warehouse.marker import check
-from .build import AUDIENCES, build_report
+from ..quality.runner import STATUS_PAGE
+from .build import AUDIENCES, build_report, link_status_page
 from .html import render
 from .inputs import Selection, read_inputs
 from .xlsx import write_workbook
@@ -33,10 +34,12 @@ def write_report(warehouse: Path, out: Path, audience: str = "intern", rmc_regio
     if pool_cohorts is not None and audience != "publiek":
         raise ValueError("--pool-cohorts is for audience publiek only: the intern report shows every cohort")
     selection = Selection(rmc_region=rmc_region or None, pilot=pilot or None)
-    inputs = read_inputs(check(warehouse), selection)
+    warehouse = check(warehouse)
+    inputs = read_inputs(warehouse, selection)
     if not len(inputs.outflows) and not len(inputs.risk):
         raise ValueError(f"nothing to report for {selection.slug()}: no outflows and no risk-monitor population")
     report = build_report(inputs, audience, pool=pool_cohorts)
+    link_status_page(report, Path(warehouse) / STATUS_PAGE)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     base = report_name(audience, selection) + (f"-pool{pool_cohorts}" if pool_cohorts else "")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from html import escape
+from pathlib import Path
 
 import pandas as pd
 
@@ -94,6 +96,23 @@ def build_report(inputs: Inputs, audience: str, pool: int | None = None, seconda
     if audience == "publiek":
         sections[0].intro += texts.suppression_summary(report)
     return report
+
+
+def link_status_page(report: Report, page: Path) -> None:
+    """Intern only: the data-quality section points at the warehouse's status page
+    (``soepel-etl status`` writes it beside the Data Docs). The link is a plain anchor: the report
+    still loads nothing, and the publiek report, which leaves the organisation, never names the
+    warehouse's folders."""
+    if report.audience != "intern":
+        return
+    section = next(s for s in report.sections if s.id == "kwaliteit")
+    if page.is_file():
+        section.html_extra = (f'<p class="status-link">Status van de laatste run (bestanden, quarantaine, dekking, '
+                              f'gewijzigde definitieve cijfers, ontbrekende aanleveraars): '
+                              f'<a href="{escape(page.resolve().as_uri())}">{escape(page.name)}</a>.</p>')
+    else:
+        section.html_extra = ('<p class="status-link">De statuspagina van de laatste run ontbreekt nog: '
+                              '<code>soepel-etl status --warehouse …</code> schrijft hem.</p>')
 
 
 def _risk_regions_text(inputs: Inputs) -> str:

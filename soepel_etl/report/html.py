@@ -125,6 +125,8 @@ def _section(report: Report, section: Section) -> str:
     if section.id == "definities":
         parts.append('<dl class="defs">' + "".join(f"<dt>{escape(t)}</dt><dd>{escape(d)}</dd>"
                                                    for t, d in texts.DEFINITIONS) + "</dl>")
+    if section.html_extra:
+        parts.append(section.html_extra)
     parts += [_block(report, t) for t in section.tables]
     parts.append("</section>")
     return "\n".join(parts)

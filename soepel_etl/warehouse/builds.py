@@ -74,6 +74,8 @@ def write_build_record(tx: Transaction, result, fingerprint: str) -> None:
         "education_coverage_month": result.coverage.education_month,
         "risk_reference_month": result.coverage.reference_month,
         "fingerprint": fingerprint,
+        # for `soepel-etl status` (before → after); builds recorded before this column read as unknown
+        "provisional_outflows": result.provisional_outflows,
         "rows": json.dumps(result.rows, sort_keys=True),
         "seconds": json.dumps(result.seconds, sort_keys=True),
     }

@@ -25,7 +25,7 @@ import pytest
 from tests.install.helpers import REPO, check, clean_env
 
 BLOCK = re.compile(r"^```sh\n(.*?)^```$", re.S | re.M)
-COMMANDS = ("generate", "run", "sql", "report", "catalog", "signal-list")
+COMMANDS = ("generate", "run", "sql", "report", "catalog", "signal-list", "status")
 
 
 def readme_script() -> str:
