@@ -6,7 +6,8 @@ whole run succeeds.
 
 This module is also the package's door for the Airflow glue (``plugins/``): besides ``settings``
 (and the plain ``schema`` and ``privacy`` modules) the glue imports nothing else of the package,
-so it re-exports the few names the glue needs (docs/architecture.md).
+so it re-exports the few names the glue needs (docs/architecture.md), among them the lineage facts
+(:mod:`.lineage`) of each stage.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from .extracts.arrival import SEEN_FILES, unseen, write_seen
 from .extracts.filenames import BadName, parse_delivery_name
 from .extracts.ingest import IngestResult, discover, ingest_landing, sha256_of  # noqa: F401 (Airflow glue)
+from .lineage import build_lineage, ingest_lineage, report_lineage  # noqa: F401 (Airflow glue)
 from .models.build import BuildResult, build
 from . import quality
 from .privacy import scrub
