@@ -31,6 +31,7 @@ from .warehouse import changes as final_figures
 from .warehouse.catalog import CATALOG, write_catalog
 from .warehouse.loads import LOADS, LoadRecord, loaded_names_and_hashes, read_loads, write_part
 from .warehouse.transaction import Transaction, WarehouseBusy  # noqa: F401 (Airflow glue)
+from .warehouse.marker import claim as claim_warehouse  # noqa: F401 (Airflow glue: the lineage transport)
 
 log = logging.getLogger(__name__)
 

@@ -46,7 +46,9 @@ class WarehouseFileTransport(Transport):
     ``SOEPEL_WAREHOUSE_DIR`` (what a deployment sets for every component; the transport is built
     outside any task, so a DAG param ``warehouse_dir`` or the Airflow Variable do not reach it), else
     ``warehouse`` in the working directory. Files are owner-only like the rest of the warehouse, and
-    written outside its transaction: lineage is a log of what ran, not a table.
+    written outside its transaction: lineage is a log of what ran, not a table. A missing or empty
+    folder is made a warehouse first (``claim_warehouse``, as a run would); any other folder without
+    the warehouse marker is refused (the OpenLineage client logs the error; the task goes on).
     """
 
     kind = "soepel_warehouse_file"
@@ -62,7 +64,14 @@ class WarehouseFileTransport(Transport):
 
     def emit(self, event) -> None:
         folder = self.folder()
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not folder.is_dir():
+            # the first event may come before the first run made the warehouse: make it the way a run
+            # does (marker first), so that the run then finds a warehouse, not a foreign non-empty
+            # folder; a folder that is not a warehouse is refused, and nothing is written into it
+            from soepel_etl.pipeline import claim_warehouse
+
+            claim_warehouse(folder.parents[1])
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         job = getattr(getattr(event, "job", None), "name", None) or "event"
         kind = getattr(getattr(event, "eventType", None), "value", None) or "event"
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
