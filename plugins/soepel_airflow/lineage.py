@@ -18,8 +18,8 @@ module only turns them into OpenLineage datasets with the standard facets ``sche
 OpenLineage way for local files: namespace ``file``, name the absolute path (landing files with
 identifiers in their names masked, as in ``_meta/loads``).
 
-The facts are gathered only when the provider asks (lineage on), after the task succeeded, in the
-task's process; an error there is logged by the provider and never fails the task.
+The facts are gathered only when lineage is on (the provider installed and a transport set), right
+after the task succeeded, in the task's process; an error there is logged and never fails the task.
 
 Transport: ``[openlineage] transport`` (``AIRFLOW__OPENLINEAGE__TRANSPORT``). The project's default
 is :class:`~soepel_airflow.lineage_transport.WarehouseFileTransport`
@@ -53,26 +53,39 @@ class LineageTaskOperator(_PythonDecoratedOperator):
         if lineage_stage not in STAGES:
             raise ValueError(f"lineage_stage must be one of {STAGES}, not {lineage_stage!r}")
         self.lineage_stage = lineage_stage
-        self._lineage_run: tuple[dict, Any] | None = None
+        self._lineage = None
         super().__init__(**kwargs)
 
     def execute(self, context):
         result = super().execute(context)
-        # what the facts are gathered from, when OpenLineage asks: the params (which folders) and the
-        # task's return value (which files and tables, which run); kept on this instance, which is the
-        # one the provider's listener is handed in this process
-        self._lineage_run = (dict(context.get("params") or {}), result)
+        # Gather the facts here, in the task's own process, right after the stage succeeded: the
+        # provider calls get_openlineage_facets_on_complete in a forked child with a 10 s limit, and a
+        # DuckDB used before a fork can hang in the child (its thread pool does not survive fork), as
+        # can a Variable look-up over the parent's supervisor channel. So the child only converts.
+        if lineage_on():
+            try:
+                self._lineage = stage_lineage(self.lineage_stage, dict(context.get("params") or {}), result)
+            except Exception:   # lineage describes the run; it never fails it
+                log.warning("lineage of %s not gathered; its OpenLineage events name no datasets", self.task_id,
+                            exc_info=True)
         return result
 
     def get_openlineage_facets_on_complete(self, task_instance):
         from airflow.providers.openlineage.extractors import OperatorLineage
 
-        if self._lineage_run is None:
+        if self._lineage is None:
             return OperatorLineage()
-        params, result = self._lineage_run
-        facts = stage_lineage(self.lineage_stage, params, result)
-        return OperatorLineage(inputs=[input_dataset(d) for d in facts.inputs],
-                               outputs=[output_dataset(d) for d in facts.outputs])
+        return OperatorLineage(inputs=[input_dataset(d) for d in self._lineage.inputs],
+                               outputs=[output_dataset(d) for d in self._lineage.outputs])
+
+
+def lineage_on() -> bool:
+    """Whether the OpenLineage provider is installed and will emit (a transport is configured)."""
+    try:
+        from airflow.providers.openlineage.conf import is_disabled
+    except ImportError:
+        return False
+    return not is_disabled()
 
 
 def lineage_task(stage: str, **kwargs):
