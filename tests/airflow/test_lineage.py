@@ -185,11 +185,44 @@ def test_the_lineage_scan_sees_a_planted_identifier(lineage, tmp_path):
     data = json.loads(event.read_text())
     identifier, pseudonym = sorted(secrets.identifiers)[0], sorted(secrets.pseudonyms)[0]
     data["planted"] = {"name": f"werk_{identifier}.csv", "escaped": "PLANTED"}
-    # the pseudonym with its first character as a JSON escape: only the decoded value shows it
-    escaped = f"\\u{ord(pseudonym[0]):04x}{pseudonym[1:]}"
+    # the pseudonym with its last character as a JSON escape: only the decoded value shows it
+    escaped = f"{pseudonym[:-1]}\\u{ord(pseudonym[-1]):04x}"
     event.write_text(json.dumps(data).replace("PLANTED", escaped), encoding="utf-8")
     assert pseudonym not in event.read_text()
     findings = scan_lineage(tmp_path, secrets)
     assert any("identifier" in f for f in findings), findings
     assert any("pseudonym" in f for f in findings), findings
     assert scan_lineage(tmp_path / "nowhere", secrets) != []
+
+
+def _event(job: str):
+    import datetime as dt
+    import uuid
+
+    from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
+
+    return RunEvent(eventType=RunState.START, eventTime=dt.datetime.now(dt.timezone.utc).isoformat(),
+                    run=Run(runId=str(uuid.uuid4())), job=Job(namespace="default", name=job), producer="test")
+
+
+def test_the_transport_makes_a_new_folder_a_warehouse_and_refuses_a_foreign_one(tmp_path):
+    """The first event of a deployment may come before the first run: the folder it makes must be a
+    warehouse the run accepts, and a folder that is not one must stay untouched."""
+    from soepel_airflow.lineage_transport import WarehouseFileConfig, WarehouseFileTransport
+    from soepel_etl.warehouse.marker import MARKER, claim
+
+    new = tmp_path / "new"
+    WarehouseFileTransport(WarehouseFileConfig(str(new))).emit(_event("soepel_ingest.find_new_files"))
+    (written,) = (new / LINEAGE).glob("*.json")
+    assert written.name.endswith(".json") and "-soepel_ingest.find_new_files-START-" in written.name
+    assert json.loads(written.read_text())["job"]["name"] == "soepel_ingest.find_new_files"
+    assert (written.stat().st_mode & 0o777) == 0o600
+    assert (new / MARKER).is_file()
+    assert claim(new) == new.resolve()              # what a run does first: it accepts the folder
+
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("not a warehouse\n")
+    with pytest.raises(ValueError, match="not a Soepel warehouse"):
+        WarehouseFileTransport(WarehouseFileConfig(str(foreign))).emit(_event("soepel_ingest.find_new_files"))
+    assert sorted(p.name for p in foreign.rglob("*")) == ["notes.txt"]
