@@ -21,7 +21,7 @@ from pathlib import Path
 from .extracts.arrival import SEEN_FILES, unseen, write_seen
 from .extracts.filenames import BadName, parse_delivery_name
 from .extracts.ingest import IngestResult, discover, ingest_landing, sha256_of  # noqa: F401 (Airflow glue)
-from .lineage import build_lineage, ingest_lineage, report_lineage  # noqa: F401 (Airflow glue)
+from .lineage import StageLineage, build_lineage, ingest_lineage, report_lineage  # noqa: F401 (Airflow glue)
 from .models.build import BuildResult, build
 from . import quality
 from .privacy import scrub

@@ -95,8 +95,7 @@ def lineage_task(stage: str, **kwargs):
 
 def stage_lineage(stage: str, params: Mapping[str, Any], result: Any):
     """The plain facts (``soepel_etl.lineage.StageLineage``) of one successful task of ``stage``."""
-    from soepel_etl.pipeline import build_lineage, ingest_lineage, report_lineage
-    from soepel_etl.lineage import StageLineage
+    from soepel_etl.pipeline import StageLineage, build_lineage, ingest_lineage, report_lineage
 
     paths = resolve_paths(params)
     warehouse = paths["warehouse"].resolve()
