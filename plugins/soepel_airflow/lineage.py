@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
+# the operator class @task builds on (the standard provider's; private by name, but the one way to
+# keep every @task behaviour: XCom, mapping, map_index_template) plus the factory that makes @task
 from airflow.providers.standard.decorators.python import _PythonDecoratedOperator
 from airflow.sdk.bases.decorator import task_decorator_factory
 
