@@ -22,12 +22,13 @@ Params: `reference_date`, `force` (rebuild even when nothing changed), `landing_
 
 from __future__ import annotations
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Param, dag
 
 from soepel_airflow import steps
 from soepel_airflow.assets import ANY_SOURCE_CHANGED, MART_ASSETS, PUBLISHED_MARTS
 from soepel_airflow.callbacks import dag_failed
 from soepel_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, folder_params
+from soepel_airflow.lineage import lineage_task
 
 PARAMS = {
     "reference_date": Param(None, type=["null", "string"], format="date",
@@ -50,8 +51,8 @@ PARAMS |= folder_params("landing_dir", "warehouse_dir", "reference_dir")
     on_failure_callback=dag_failed,
 )
 def soepel_build():
-    @task(outlets=[PUBLISHED_MARTS],
-          doc_md="Rebuilds core tables and marts from staging in one transaction; emits the mart assets if it did.")
+    @lineage_task("build", outlets=[PUBLISHED_MARTS],
+                  doc_md="Rebuilds core tables and marts from staging in one transaction; emits the mart assets if it did.")
     def build_core_and_marts(params=None, triggering_asset_events=None, outlet_events=None) -> dict:
         reference_date = params.get("reference_date") or steps.reference_date_from_events(triggering_asset_events)
         result = steps.build(params, reference_date)

@@ -35,6 +35,7 @@ from soepel_airflow import steps
 from soepel_airflow.assets import STAGED_SOURCES, source_asset
 from soepel_airflow.callbacks import dag_failed
 from soepel_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, folder_params
+from soepel_airflow.lineage import lineage_task
 
 PARAMS = {
     "reference_date": Param(None, type=["null", "string"], format="date",
@@ -68,14 +69,15 @@ def soepel_ingest():
     def batches(found: dict, stage: str) -> list[dict]:
         return found[stage]
 
-    @task(map_index_template="{{ batch_label }}", max_active_tis_per_dagrun=2,
-          doc_md="Loads one batch (one file, or byte-identical files) into staging in its own transaction.")
+    @lineage_task("ingest", map_index_template="{{ batch_label }}", max_active_tis_per_dagrun=2,
+                  doc_md="Loads one batch (one file, or byte-identical files) into staging in its own transaction.")
     def ingest_registers(batch: dict, reference_date: str | None, params=None) -> list[dict]:
         get_current_context()["batch_label"] = steps.batch_label(batch)
         return steps.ingest_batch(params, batch, reference_date)
 
-    @task(map_index_template="{{ batch_label }}", max_active_tis_per_dagrun=2, trigger_rule=TriggerRule.NONE_FAILED,
-          doc_md="Loads one interventies batch after every register, so consent is judged on the whole batch.")
+    @lineage_task("ingest", map_index_template="{{ batch_label }}", max_active_tis_per_dagrun=2,
+                  trigger_rule=TriggerRule.NONE_FAILED,
+                  doc_md="Loads one interventies batch after every register, so consent is judged on the whole batch.")
     def ingest_interventies(batch: dict, reference_date: str | None, params=None) -> list[dict]:
         get_current_context()["batch_label"] = steps.batch_label(batch)
         return steps.ingest_batch(params, batch, reference_date)

@@ -17,12 +17,13 @@ Re-running overwrites the same report with the same content for the same marts.
 
 from __future__ import annotations
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Param, dag
 
 from soepel_airflow import steps
 from soepel_airflow.assets import ALL_MARTS_PUBLISHED
 from soepel_airflow.callbacks import dag_failed
 from soepel_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, folder_params
+from soepel_airflow.lineage import lineage_task
 
 # the bottom layer only (plain data, no DuckDB/pandas/GX): parsing a DAG stays light
 from soepel_etl.schema.contracts import PILOT_CODES
@@ -49,7 +50,7 @@ PARAMS |= folder_params("warehouse_dir", "out_dir")
     on_failure_callback=dag_failed,
 )
 def soepel_report():
-    @task(doc_md="Writes the HTML and xlsx monitoring report for the chosen audience, region and pilot.")
+    @lineage_task("report", doc_md="Writes the HTML and xlsx monitoring report for the chosen audience, region and pilot.")
     def write_reports(params=None) -> dict:
         return steps.report(params)
 

@@ -29,6 +29,10 @@ export AIRFLOW__CORE__DAGS_FOLDER="$REPO/dags"
 export AIRFLOW__CORE__PLUGINS_FOLDER="$REPO/plugins"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="sqlite:///$AIRFLOW_HOME/airflow.db"
+# lineage (docs/airflow.md, 'Lineage'): OpenLineage events as files in $SOEPEL_WAREHOUSE_DIR/_meta/lineage/,
+# unless AIRFLOW__OPENLINEAGE__TRANSPORT is set already (e.g. to a Marquez server)
+LINEAGE_FILES='{"type": "soepel_airflow.lineage_transport.WarehouseFileTransport"}'
+export AIRFLOW__OPENLINEAGE__TRANSPORT="${AIRFLOW__OPENLINEAGE__TRANSPORT:-$LINEAGE_FILES}"
 mkdir -p "$AIRFLOW_HOME" "$SOEPEL_LANDING_DIR" "$SOEPEL_REPORT_DIR"
 LOG_DIR="$AIRFLOW_HOME/run-logs"
 mkdir -p "$LOG_DIR"

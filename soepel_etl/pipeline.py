@@ -6,7 +6,8 @@ whole run succeeds.
 
 This module is also the package's door for the Airflow glue (``plugins/``): besides ``settings``
 (and the plain ``schema`` and ``privacy`` modules) the glue imports nothing else of the package,
-so it re-exports the few names the glue needs (docs/architecture.md).
+so it re-exports the few names the glue needs (docs/architecture.md), among them the lineage facts
+(:mod:`.lineage`) of each stage.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from .extracts.arrival import SEEN_FILES, unseen, write_seen
 from .extracts.filenames import BadName, parse_delivery_name
 from .extracts.ingest import IngestResult, discover, ingest_landing, sha256_of  # noqa: F401 (Airflow glue)
+from .lineage import StageLineage, build_lineage, ingest_lineage, report_lineage  # noqa: F401 (Airflow glue)
 from .models.build import BuildResult, build
 from . import quality
 from .privacy import scrub
@@ -30,6 +32,7 @@ from .warehouse import changes as final_figures
 from .warehouse.catalog import CATALOG, write_catalog
 from .warehouse.loads import LOADS, LoadRecord, loaded_names_and_hashes, read_loads, write_part
 from .warehouse.transaction import Transaction, WarehouseBusy  # noqa: F401 (Airflow glue)
+from .warehouse.marker import claim as claim_warehouse  # noqa: F401 (Airflow glue: the lineage transport)
 
 log = logging.getLogger(__name__)
 

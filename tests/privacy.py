@@ -1,5 +1,8 @@
 """The privacy scan: what was delivered that must never appear in what the system writes.
 
+``scan_lineage`` covers the OpenLineage events in ``<warehouse>/_meta/lineage/`` (also scanned as
+text by ``scan_tree``), decoded as JSON, and, with ``pseudonyms_of``, the pseudonyms too.
+
 Parquet files are read with pyarrow (values, not bytes: compressed pages would hide a BSN from a
 byte grep); every other file is scanned as text.
 """
@@ -26,6 +29,9 @@ class Secrets:
     identifiers: set[str] = field(default_factory=set)     # 9-digit values and their 8-digit forms
     birth_dates: set[dt.date] = field(default_factory=set)
     key: str = ""
+    # the keyed pseudonyms (person_key, employer_key …) of the staged rows: they belong in the
+    # warehouse's tables, never in what describes them (lineage events); see pseudonyms_of
+    pseudonyms: set[str] = field(default_factory=set)
 
     def add_identifier(self, value: str) -> None:
         value = value.strip()
@@ -137,7 +143,64 @@ def _text_findings(text: str, secrets: Secrets, where: str) -> list[str]:
                 out.append(f"{where}: birth date {m.group()}")
     if secrets.key and secrets.key in text:
         out.append(f"{where}: the pseudonymisation key")
+    if secrets.pseudonyms:
+        for m in _TOKEN.finditer(text):
+            if m.group() in secrets.pseudonyms:
+                out.append(f"{where}: pseudonym {m.group()[:4]}…")
     return out
+
+
+# a pseudonym is a keyed HMAC-SHA256 in hex: compare whole hex runs (a set look-up per run, not a
+# substring search per pseudonym)
+_TOKEN = re.compile(r"[0-9a-fA-F]{32,}")
+KEY_COLUMNS = ("person_key", "employer_key")
+
+
+def pseudonyms_of(warehouse: Path) -> set[str]:
+    """Every pseudonym in the warehouse's staging (the ``*_key`` columns)."""
+    found: set[str] = set()
+    for path in (Path(warehouse) / "staging").rglob("*.parquet"):
+        table = pq.read_table(path)
+        for column in KEY_COLUMNS:
+            if column in table.column_names:
+                found.update(str(v) for v in table.column(column).to_pylist() if v)
+    return found
+
+
+LINEAGE = "_meta/lineage"
+
+
+def scan_lineage(warehouse: Path, secrets: Secrets) -> list[str]:
+    """Findings for the OpenLineage events in ``<warehouse>/_meta/lineage/``: each file must be one
+    JSON event, and no string in it (keys, values, the raw text) may hold a secret. No folder or no
+    event is a finding too: an empty scan proves nothing."""
+    import json
+
+    folder = Path(warehouse) / LINEAGE
+    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    if not files:
+        return [f"{folder}: no lineage events to scan"]
+    findings: list[str] = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        findings += _text_findings(text, secrets, str(path))
+        try:
+            event = json.loads(text)
+        except ValueError:
+            findings.append(f"{path}: not one JSON event")
+            continue
+        # values again after JSON decoding: an escaped string (\u0031…) would hide from the raw text
+        for s in _json_strings(event):
+            findings += _text_findings(s, secrets, f"{path}: a value")
+    return findings
+
+
+def _json_strings(value) -> list[str]:
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [str(k), *_json_strings(v)]]
+    if isinstance(value, list):
+        return [s for v in value for s in _json_strings(v)]
+    return [] if value is None else [str(value)]
 
 
 def scan_tree(root: Path, secrets: Secrets) -> list[str]:

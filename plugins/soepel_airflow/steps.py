@@ -76,11 +76,14 @@ def ingest_batch(params: Mapping[str, Any], batch: Mapping[str, Any], reference_
         # read back from the manifest, so that a retry after a committed try reports the same outcome
         from soepel_etl.privacy import mask_identifiers
 
-        names = {mask_identifiers(Path(f).name) for f in batch["files"]}
+        paths = {mask_identifiers(Path(f).name): mask_identifiers(f) for f in batch["files"]}
         rows = [r for r in read_loads(settings.warehouse).to_pylist()
-                if r["sha256"] == batch["sha256"] and r["file_name"] in names]
-    return [{"file_name": r["file_name"], "source": r["source"], "outcome": r["outcome"], "reason": r["reason"],
-             "delivery_date": _iso(r["delivery_date"]), **{k: int(r[k] or 0) for k in LOAD_COUNTS}} for r in rows]
+                if r["sha256"] == batch["sha256"] and r["file_name"] in paths]
+    # run_id, load_id and the (masked) landing path: what the task's lineage names (lineage.py)
+    return [{"file_name": r["file_name"], "path": paths[r["file_name"]], "source": r["source"],
+             "outcome": r["outcome"], "reason": r["reason"], "delivery_date": _iso(r["delivery_date"]),
+             "run_id": r["run_id"], "load_id": r["load_id"], **{k: int(r[k] or 0) for k in LOAD_COUNTS}}
+            for r in rows]
 
 
 def loaded_sources(results: Iterable[Iterable[dict]]) -> dict[str, dict[str, Any]]:

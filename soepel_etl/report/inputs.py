@@ -26,6 +26,11 @@ import pandas as pd
 from ..schema.rules import NO_CODE, WINDOW, month_text_index, month_text_index_sql
 from . import labels as L
 
+# the warehouse tables _read takes (besides _meta/loads and _meta/builds): lineage names them as the
+# report's inputs (soepel_etl/lineage.py), so a table added to _read belongs here too
+READS = ("marts/outflow_outcomes", "marts/risk_monitor", "marts/interventions", "marts/participants",
+         "core/municipalities", "core/pilots")
+
 
 @dataclass
 class Selection:

@@ -35,14 +35,15 @@ def test_the_layers_hold():
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory) -> Path:
-    """A copy of the package with three backwards imports planted: the bottom layer importing the
-    models, extracts importing quality, and the package importing Airflow."""
+    """A copy of the package with backwards imports planted: the bottom layer importing the models,
+    extracts importing quality, and the package importing Airflow and OpenLineage."""
     root = tmp_path_factory.mktemp("planted")
     shutil.copytree(ROOT / "soepel_etl", root / "soepel_etl",
                     ignore=shutil.ignore_patterns("__pycache__", "*.json", "*.csv", "data_docs"))
     for path, line in (("schema/rules.py", "from ..models import build as _backwards"),
                        ("extracts/reader.py", "from .. import quality as _backwards"),
-                       ("warehouse/scratch.py", "import airflow as _backwards")):
+                       ("warehouse/scratch.py", "import airflow as _backwards"),
+                       ("lineage.py", "import openlineage.client as _backwards")):
         target = root / "soepel_etl" / path
         target.write_text(target.read_text(encoding="utf-8") + f"\n{line}  # noqa\n", encoding="utf-8")
     return root
@@ -55,6 +56,7 @@ def test_a_backwards_import_breaks_the_check(planted, tmp_path):
     assert "soepel_etl.schema.rules -> soepel_etl.models.build" in out, out
     assert "soepel_etl.extracts.reader -> soepel_etl.quality" in out, out
     assert "soepel_etl.warehouse.scratch -> airflow" in out, out
+    assert "soepel_etl.lineage -> openlineage" in out, out
 
 
 def soepel_imports(path: Path) -> list[str]:
