@@ -29,7 +29,8 @@ from ..schema.contracts import SOURCES
 from ..schema.staging import staging_ddl, surrogates
 from ..quality.reductions import core_frame, core_profile_sql, mart_frame
 from ..quality.regressions import regression_frames
-from ..reference import reference_sql
+from ..reference import reference_sql, region_of_sql
+from .coverage import employment_coverage_month, holds_back, sender_coverage
 from ..settings import ONBEKEND_RISE_MAX, OUTFLOW_DROP_MAX, PERSON_MONTHS_PER_RANGE
 from ..warehouse.transaction import Transaction
 from ..schema import rules as d
@@ -47,8 +48,21 @@ ID_SPACE = 1 << 60                # person_id is a 60-bit prefix of the pseudony
 
 @dataclass
 class Coverage:
-    employment_month: str | None        # latest periode in any valid werk row
+    employment_month: str | None        # earliest coverage among the active werk senders (models/coverage.py)
     education_month: str | None         # month of the latest loaded onderwijs delivery
+    # every werk sender with its own coverage and activity (extracts.werk_senders.WerkSender), stored
+    # beside the build record (_meta/coverage) for the run summary and the report
+    senders: list = field(default_factory=list)
+
+    @property
+    def missing_senders(self) -> list:
+        """Inactive senders: they no longer hold the employment month back and are named as missing."""
+        return [s for s in self.senders if not s.active]
+
+    @property
+    def holding_back(self) -> list:
+        """The active sender(s) whose coverage is the employment coverage month."""
+        return [s for s in self.senders if holds_back(s, self.employment_month)]
 
     @staticmethod
     def _index(month: str | None) -> int | None:
@@ -134,11 +148,13 @@ def _werk_ranked(con, tx: Transaction) -> None:
     con.execute("CREATE OR REPLACE TEMP VIEW stg_werk_ranked AS " + "\nUNION ALL\n".join(parts))
 
 
-def _reference_views(con, reference_dir: Path) -> None:
-    # one row per code even if a user's reference file repeats one; empty fields mean "none"
+def _reference_views(con, reference_dir: Path, as_of: dt.date | None = None) -> None:
+    # every code of gemeenten.csv and every code that disappeared in a reorganisation on or before
+    # the reference date, with today's code and its region (reference.region_of_sql: one rule for
+    # ingest and build), so a 2018 code lands in the region of the municipality it is part of now
     con.execute(f"""CREATE OR REPLACE TEMP TABLE ref_gemeenten AS
-        SELECT upper(trim(gemeente_code)) AS gemeente_code, min(nullif(trim(rmc_regio_code), '')) AS rmc_regio_code
-        FROM {reference_sql(reference_dir, 'gemeenten')} GROUP BY 1""")
+        SELECT gemeente_code, min(huidige_gemeente_code) AS huidige_gemeente_code, min(rmc_regio_code) AS rmc_regio_code
+        FROM {region_of_sql(reference_dir, as_of)} GROUP BY 1""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE ref_instellingen AS
         SELECT upper(trim(brin)) AS brin, min(nullif(trim(pilot), '')) AS pilot
         FROM {reference_sql(reference_dir, 'instellingen')} GROUP BY 1""")
@@ -169,11 +185,12 @@ def _write_reference(con, tx: Transaction, reference_dir: Path, result) -> None:
             f"TO '{out}/data.parquet' (FORMAT parquet)").fetchone()[0]
 
 
-def coverage_of(con) -> Coverage:
-    latest = con.execute("SELECT max(month_index) FROM stg_werk_ranked").fetchone()[0]
-    employment = None if latest is None else d.month_text(latest)
+def coverage_of(con, reference_dir: Path | None = None, as_of: dt.date | None = None) -> Coverage:
+    # not max(periode) over all werk rows: the slowest active sender sets the month (spec/extracts.md)
+    senders = sender_coverage(con, reference_dir, as_of)
+    employment = employment_coverage_month(senders)
     education = con.execute("SELECT strftime(max(delivery_date), '%Y-%m') FROM loaded_onderwijs").fetchone()[0]
-    return Coverage(employment, education)
+    return Coverage(employment, education, senders)
 
 
 def parameters(coverage: Coverage, reference_date: dt.date) -> dict[str, str]:
@@ -293,8 +310,8 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
         con.execute("CREATE TEMP TABLE loaded_onderwijs (delivery_date DATE)")
         if loaded_onderwijs_dates:
             con.executemany("INSERT INTO loaded_onderwijs VALUES (?)", [(x,) for x in loaded_onderwijs_dates])
-        _reference_views(con, reference_dir)
-        coverage = coverage_of(con)
+        _reference_views(con, reference_dir, reference_date)
+        coverage = coverage_of(con, reference_dir, reference_date)
         params = parameters(coverage, reference_date)
         con.execute(f"SET VARIABLE last_month_index = {coverage.last_month_index}")
         result = BuildResult(coverage, reference_date)
