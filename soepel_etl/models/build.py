@@ -148,13 +148,15 @@ def _werk_ranked(con, tx: Transaction) -> None:
     con.execute("CREATE OR REPLACE TEMP VIEW stg_werk_ranked AS " + "\nUNION ALL\n".join(parts))
 
 
-def _reference_views(con, reference_dir: Path, as_of: dt.date | None = None) -> None:
-    # every code of gemeenten.csv and every code that disappeared in a reorganisation on or before
-    # the reference date, with today's code and its region (reference.region_of_sql: one rule for
-    # ingest and build), so a 2018 code lands in the region of the municipality it is part of now
+def _reference_views(con, reference_dir: Path) -> None:
+    # every code of gemeenten.csv and every code that disappeared in a reorganisation, with the code
+    # it is known by now and that code's region (reference.region_of_sql: one rule for ingest and
+    # build), so a 2018 code lands in the region of the municipality it is part of today. Every
+    # change in the table counts, whatever the reference date: gemeenten.csv lists today's
+    # municipalities, and the folder's bytes (in the build fingerprint) fix the result, not the clock.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE ref_gemeenten AS
         SELECT gemeente_code, min(huidige_gemeente_code) AS huidige_gemeente_code, min(rmc_regio_code) AS rmc_regio_code
-        FROM {region_of_sql(reference_dir, as_of)} GROUP BY 1""")
+        FROM {region_of_sql(reference_dir, dt.date.max)} GROUP BY 1""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE ref_instellingen AS
         SELECT upper(trim(brin)) AS brin, min(nullif(trim(pilot), '')) AS pilot
         FROM {reference_sql(reference_dir, 'instellingen')} GROUP BY 1""")
@@ -310,7 +312,7 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
         con.execute("CREATE TEMP TABLE loaded_onderwijs (delivery_date DATE)")
         if loaded_onderwijs_dates:
             con.executemany("INSERT INTO loaded_onderwijs VALUES (?)", [(x,) for x in loaded_onderwijs_dates])
-        _reference_views(con, reference_dir, reference_date)
+        _reference_views(con, reference_dir)
         coverage = coverage_of(con, reference_dir, reference_date)
         params = parameters(coverage, reference_date)
         con.execute(f"SET VARIABLE last_month_index = {coverage.last_month_index}")

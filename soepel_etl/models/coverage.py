@@ -10,7 +10,8 @@ The grouping and the activity rule live in :mod:`soepel_etl.extracts.werk_sender
 this module only feeds it from the build's staging views and the reference folder, so the build
 (``models/build.py``) needs one call. A merged municipality continues as one sender under today's
 code: old codes are mapped through ``gemeente_herindelingen.csv`` as of the build's reference date
-(not the wall clock: the same loads give the same numbers).
+(not the wall clock: the same loads give the same numbers). Before a merger took effect its parts
+are still separate senders, so one of them that is behind still holds the month back.
 """
 
 from __future__ import annotations

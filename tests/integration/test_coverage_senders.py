@@ -221,6 +221,22 @@ def test_a_merged_municipality_maps_to_todays_region_and_delivers_as_one_sender(
     assert [status(warehouse, D, m) for m in ("2022-12", "2023-01", "2023-04")] == ["werk"] * 3
 
 
+def test_before_the_merger_date_regions_follow_today_but_the_parts_are_separate_senders(tmp_path):
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse"
+    merger_landing(landing)
+    run_pipeline(landing, warehouse, reference_date="2022-12-31")
+
+    # gemeenten.csv lists today's municipalities: Brielle's enrolment is in Rijnmond whatever the date
+    (person_d,) = rows_of(warehouse, "core/persons", D)
+    assert (person_d["municipality_code"], person_d["rmc_region_code"]) == ("GM1992", "RMC29")
+    # but on 2022-12-31 Voorne aan Zee did not exist yet: Brielle was a sender of its own, and it
+    # (delivered up to 2022-12, within six months of the latest delivery) holds the month back
+    stored = senders(warehouse)
+    assert set(stored) == {"GM0363", "GM0501", "GM1992"}
+    assert stored["GM0501"]["holds_back"]
+    assert latest_build(warehouse)["employment_coverage_month"] == "2022-12"
+
+
 def test_a_reference_folder_without_the_reorganisation_table_still_builds(tmp_path):
     reference = tmp_path / "reference"
     reference.mkdir()
