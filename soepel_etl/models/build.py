@@ -406,7 +406,11 @@ def _month_lookup(con, coverage: Coverage) -> str:
     first = con.execute("SELECT min(m) FROM (SELECT min(first_month_index) AS m FROM core_persons "
                         "UNION ALL SELECT min(month_index) FROM stg_werk_ranked)").fetchone()[0]
     first = min(first if first is not None else coverage.last_month_index, coverage.last_month_index)
-    texts = [d.month_text(i) for i in range(first, max(coverage.last_month_index, first) + 1)]
+    # a sender ahead of the slowest active one delivers months beyond both coverage months; they stay
+    # in core/employment_months and need their text too
+    latest = con.execute("SELECT max(month_index) FROM stg_werk_ranked").fetchone()[0]
+    last = max(coverage.last_month_index, first, latest if latest is not None else first)
+    texts = [d.month_text(i) for i in range(first, last + 1)]
     return f"{texts!r}[t.month_index - {first - 1}]"
 
 

@@ -144,6 +144,26 @@ def test_a_sender_a_delivery_behind_holds_coverage_back_until_its_late_delivery(
     assert {(r["brin"], r["enrolment_id"]) for r in listed} == {("25PZ", "E2")}
 
 
+def test_months_a_fast_sender_delivered_beyond_both_coverage_months_keep_their_month(tmp_path):
+    # education reaches 2021-02, Tiel 2021-03, Amsterdam 2021-06: Amsterdam's last three months lie
+    # beyond both coverage months (under the old rule the employment month was always the latest werk
+    # month, so every werk row fell inside the build's months)
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse"
+    deliver(landing, "onderwijs", "25PZ", "2021-02-28", ONDERWIJS_HEADER, [
+        enrolment(A, "GM0363", "E1", "2017-08-01", "2019-06-30"),
+        enrolment(B, "GM0281", "E2", "2017-08-01", "2019-06-30")])
+    deliver(landing, "werk", "GM0363", "2021-08-31", WERK_HEADER, worked(A, "2019-07", "2021-06"))
+    deliver(landing, "werk", "GM0281", "2021-08-31", WERK_HEADER, worked(B, "2019-07", "2021-03"))
+    run_pipeline(landing, warehouse)
+
+    assert latest_build(warehouse)["employment_coverage_month"] == "2021-03"
+    employment = table(warehouse, "core/employment_months")
+    assert all(r["month"] is not None for r in employment)
+    assert {r["month"] for r in employment} >= {"2021-04", "2021-06"}
+    # the timeline still ends at the later coverage month: unobserved months are not invented
+    assert max(r["month"] for r in rows_of(warehouse, "core/person_month", A)) == "2021-03"
+
+
 # -- a sender that stopped delivering -----------------------------------------------------------------
 
 C = make_bsn(103)    # lives in Utrecht (GM0344)
