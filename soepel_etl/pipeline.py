@@ -91,6 +91,7 @@ class RunSummary:
             b = self.build
             out.append(f"coverage: employment {b.coverage.employment_month or '-'}, education "
                        f"{b.coverage.education_month or '-'}; risk monitor month {b.coverage.reference_month or '-'}")
+            out += werk_sender_lines(b.coverage)
             out.append("built: " + ", ".join(f"{k} {v}" for k, v in b.rows.items()))
             if b.provisional_outflows is not None:
                 out.append(f"outflows: {b.rows.get('marts/outflow_outcomes', 0)}, of which "
@@ -107,6 +108,29 @@ class RunSummary:
             out.append(f"quality: {n} suite validations, {failed} with failures ({warnings} warning(s)); "
                        f"data docs {self.data_docs}")
         return out
+
+
+def werk_sender_lines(coverage) -> list[str]:
+    """Each werk sender's coverage for the run summary: which one holds the employment month back,
+    and the inactive ones named as missing (spec/extracts.md: any status output names them)."""
+    senders = getattr(coverage, "senders", [])
+    if not senders:
+        return []
+    out = ["werk senders (coverage, latest delivery):"]
+    for s in senders:
+        others = [c for c in s.codes if c != s.sender]      # old codes of a merged municipality
+        codes = f" (delivered also as {', '.join(others)})" if others else ""
+        if not s.active:
+            note = "MISSING: no werk delivery in the 6 months before the latest; does not hold coverage back"
+        elif s.coverage_month == coverage.employment_month:
+            note = "holds the employment coverage month back"
+        else:
+            note = "active"
+        out.append(f"  {s.sender}{codes}: {s.coverage_month or '-'}, delivered {s.latest_delivery}; {note}")
+    missing = [s.sender for s in senders if not s.active]
+    if missing:
+        out.append(f"missing werk senders: {', '.join(missing)}")
+    return out
 
 
 def latest_loaded_delivery(warehouse, pending: list[LoadRecord] = ()) -> dt.date | None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..reference import FILES as REFERENCE_FILES, reference_sql
+from ..reference import FILES as REFERENCE_FILES, reference_sql, region_of_sql
 from ..schema import rules as d
 from ..schema.contracts import SOURCES
 from ..schema.macros import build_macros, person_range_macro, rule_macros
@@ -29,6 +29,7 @@ from ..schema.staging import staging_ddl, surrogates
 from ..schema.versions import current_sql, file_rank_sql
 from ..settings import PERSON_MONTHS_PER_RANGE
 from ..warehouse.transaction import Transaction
+from .coverage import employment_coverage_month, holds_back, sender_coverage
 from .runner import BuildObserver, PersonIdCollision, Runner  # noqa: F401 (PersonIdCollision: callers catch it)
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,21 @@ ID_SPACE = 1 << 60                # person_id is a 60-bit prefix of the pseudony
 
 @dataclass
 class Coverage:
-    employment_month: str | None        # latest periode in any valid werk row
+    employment_month: str | None        # earliest coverage among the active werk senders (models/coverage.py)
     education_month: str | None         # month of the latest loaded onderwijs delivery
+    # every werk sender with its own coverage and activity (extracts.werk_senders.WerkSender), stored
+    # beside the build record (_meta/coverage) for the run summary and the report
+    senders: list = field(default_factory=list)
+
+    @property
+    def missing_senders(self) -> list:
+        """Inactive senders: they no longer hold the employment month back and are named as missing."""
+        return [s for s in self.senders if not s.active]
+
+    @property
+    def holding_back(self) -> list:
+        """The active sender(s) whose coverage is the employment coverage month."""
+        return [s for s in self.senders if holds_back(s, self.employment_month)]
 
     @staticmethod
     def _index(month: str | None) -> int | None:
@@ -126,9 +140,14 @@ def _reference_views(con, reference_dir: Path) -> None:
     row per code even if a user's reference file repeats one; empty fields mean "none"."""
     for name in REFERENCE_FILES:
         con.execute(f"CREATE OR REPLACE TEMP VIEW reference_{name} AS SELECT * FROM {reference_sql(reference_dir, name)}")
-    con.execute("""CREATE OR REPLACE TEMP TABLE ref_gemeenten AS
-        SELECT upper(trim(gemeente_code)) AS gemeente_code, min(nullif(trim(rmc_regio_code), '')) AS rmc_regio_code
-        FROM reference_gemeenten GROUP BY 1""")
+    # every code of gemeenten.csv and every code that disappeared in a reorganisation, with the code
+    # it is known by now and that code's region (reference.region_of_sql: one rule for ingest and
+    # build), so a 2018 code lands in the region of the municipality it is part of today. Every
+    # change in the table counts, whatever the reference date: gemeenten.csv lists today's
+    # municipalities, and the folder's bytes (in the build fingerprint) fix the result, not the clock.
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE ref_gemeenten AS
+        SELECT gemeente_code, min(huidige_gemeente_code) AS huidige_gemeente_code, min(rmc_regio_code) AS rmc_regio_code
+        FROM {region_of_sql(reference_dir, dt.date.max)} GROUP BY 1""")
     # the national tables shipped with the package (SBI sections; docs/reference-data.md)
     national = resources.files("soepel_etl.reference").joinpath("national")
     for entry in national.iterdir():
@@ -141,11 +160,12 @@ def _reference_views(con, reference_dir: Path) -> None:
         FROM reference_instellingen GROUP BY 1""")
 
 
-def coverage_of(con) -> Coverage:
-    latest = con.execute("SELECT max(month_index) FROM stg_werk_ranked").fetchone()[0]
-    employment = None if latest is None else d.month_text(latest)
+def coverage_of(con, reference_dir: Path | None = None, as_of: dt.date | None = None) -> Coverage:
+    # not max(periode) over all werk rows: the slowest active sender sets the month (spec/extracts.md)
+    senders = sender_coverage(con, reference_dir, as_of)
+    employment = employment_coverage_month(senders)
     education = con.execute("SELECT strftime(max(delivery_date), '%Y-%m') FROM loaded_onderwijs").fetchone()[0]
-    return Coverage(employment, education)
+    return Coverage(employment, education, senders)
 
 
 def connect(workdir: Path, memory_limit: str = "3GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
@@ -181,10 +201,10 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
         _reference_views(con, reference_dir)
         for statement in rule_macros():
             con.execute(statement)
-        coverage = coverage_of(con)
+        coverage = coverage_of(con, reference_dir, reference_date)
         for statement in build_macros(
                 reference_date, coverage.last_month_index, coverage.observed_until_index,
-                coverage.reference_month or "0000-01", _first_month_index(con, coverage)):
+                coverage.reference_month or "0000-01", *_month_label_range(con, coverage)):
             con.execute(statement)
         result = BuildResult(coverage, reference_date)
         runner = Runner(con, tx, observer)
@@ -204,8 +224,12 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
         con.close()
 
 
-def _first_month_index(con, coverage: Coverage) -> int:
-    """The first month any per-person table holds (the start of the month labels)."""
-    first = con.execute("SELECT min(m) FROM (SELECT min(month_index(enrolment_start)) AS m FROM current_onderwijs "
-                        "UNION ALL SELECT min(month_index) FROM stg_werk_ranked)").fetchone()[0]
-    return min(first if first is not None else coverage.last_month_index, coverage.last_month_index)
+def _month_label_range(con, coverage: Coverage) -> tuple[int, int]:
+    """The first and last month any per-person table holds (the range of the month labels). A sender
+    ahead of the slowest active one delivers months beyond both coverage months; they stay in
+    core/employment_months and need their text too."""
+    first, latest = con.execute(
+        "SELECT min(m), max(l) FROM (SELECT min(month_index(enrolment_start)) AS m, NULL AS l FROM current_onderwijs "
+        "UNION ALL SELECT min(month_index), max(month_index) FROM stg_werk_ranked)").fetchone()
+    first = min(first if first is not None else coverage.last_month_index, coverage.last_month_index)
+    return first, max(coverage.last_month_index, first, latest if latest is not None else first)

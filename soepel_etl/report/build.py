@@ -12,7 +12,7 @@ from . import disclosure, labels as L, texts
 from .format import count_text
 from .inputs import Inputs
 from .model import Cell, Report, Section, Table
-from .tables import intervention_tables, outflow_tables, quality_tables, risk_tables
+from .tables import coverage_table, intervention_tables, outflow_tables, quality_tables, risk_tables
 
 AUDIENCES = ("intern", "publiek")
 
@@ -44,6 +44,9 @@ def build_report(inputs: Inputs, audience: str, pool: int | None = None, seconda
     risk = risk_tables(inputs.risk, inputs.region_names, inputs.municipality_names)
     # publiek: the data-quality tables stay in the intern report (docs/report.md, "Data quality")
     quality = quality_tables(inputs.loads, inputs.quarantine) if audience == "intern" else []
+    # which municipality holds the employment month back is no person count: both audiences see it
+    senders = coverage_table(inputs.senders, inputs.municipality_names, inputs.build.get("employment_coverage_month"))
+    quality = ([senders] if senders is not None else []) + quality
     deliveries = _deliveries_table(inputs.loads)
 
     sel = inputs.selection

@@ -17,7 +17,7 @@ before anything leaves this module.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -56,6 +56,9 @@ class Inputs:
     region_names: dict
     municipality_names: dict
     pilot_names: dict
+    # the build's werk senders (_meta/coverage): coverage month, activity, whether it holds the
+    # employment coverage month back; empty for a warehouse built before they were stored
+    senders: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _table(warehouse: Path, relpath: str) -> str | None:
@@ -95,8 +98,13 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
     risk_src = _require(warehouse, "marts/risk_monitor")
     builds_src = _require(warehouse, "_meta/builds")
 
-    build = con.sql(f"SELECT built_at, reference_date, employment_coverage_month, education_coverage_month, "
+    build = con.sql(f"SELECT run_id, built_at, reference_date, employment_coverage_month, education_coverage_month, "
                     f"risk_reference_month FROM {builds_src} ORDER BY built_at DESC LIMIT 1").df().iloc[0].to_dict()
+    coverage_src = _table(warehouse, "_meta/coverage")
+    senders = (con.sql(f"SELECT sender, codes, latest_delivery, coverage_month, active, holds_back "
+                       f"FROM {coverage_src} WHERE run_id = {_lit(build['run_id'])} ORDER BY sender").df()
+               if coverage_src else pd.DataFrame(columns=["sender", "codes", "latest_delivery", "coverage_month",
+                                                          "active", "holds_back"]))
     # names as the warehouse was built with them (a warehouse built before they were stored needs a rebuild)
     gemeenten = con.sql(f"SELECT * FROM {_require(warehouse, 'core/municipalities')}").df()
     pilots = con.sql(f"SELECT * FROM {_require(warehouse, 'core/pilots')}").df()
@@ -206,6 +214,7 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
         region_names=dict(zip(regions.rmc_region_code, regions.rmc_region_name)),
         municipality_names=dict(zip(gemeenten.municipality_code, gemeenten.municipality_name)),
         pilot_names=dict(zip(pilots.pilot_code, pilots.pilot_name)),
+        senders=senders,
     )
 
 

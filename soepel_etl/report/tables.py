@@ -293,6 +293,34 @@ def quality_tables(loads: pd.DataFrame, quarantine: pd.DataFrame) -> list[Table]
     return tables
 
 
+def coverage_table(senders: pd.DataFrame, municipality_names: dict, employment_month: str | None) -> Table | None:
+    """Each werk sender with the month its data reach, and which one holds the employment coverage
+    month back (spec/extracts.md). Municipalities and months only, no person counts: it is in the
+    intern and the publiek report alike."""
+    if senders is None or not len(senders):
+        return None
+    rows = []
+    for r in senders.itertuples():
+        others = [c for c in (list(r.codes) if r.codes is not None else []) if c != r.sender]
+        if not r.active:
+            status = "ontbreekt: geen levering in de 6 maanden voor de laatste levering; houdt de maand niet tegen"
+        elif r.holds_back:
+            status = "bepaalt de maand tot waar werk is waargenomen"
+        else:
+            status = "actief"
+        rows.append((f"{municipality_names.get(r.sender, r.sender)} ({r.sender})", [
+            Cell(", ".join(others) or "–"), Cell(_date(r.latest_delivery)), Cell(L.month_label(r.coverage_month)),
+            Cell(status)]))
+    return Table(
+        id="dekking_werk", title="Werkgegevens per gemeente: tot welke maand ze reiken", stub="Gemeente",
+        columns=["Ook geleverd als (oude code)", "Laatste levering", "Gegevens tot en met", "Status"],
+        rows=rows, family=None, unit="gemeenten",
+        note=(f"Werk geldt als waargenomen tot en met {L.month_label(employment_month)}: de vroegste maand van de "
+              "gemeenten die nog leveren. Een gemeente die achterloopt, houdt die maand tegen, zodat het ontbreken "
+              "van haar gegevens niet als ‘geen werk’ telt; een gemeente die meer dan zes maanden niet leverde, "
+              "ontbreekt en houdt niets meer tegen."))
+
+
 def _quality_counts(part: pd.DataFrame) -> list[Cell]:
     loaded = part[part["outcome"] == "loaded"]
     return [Cell(int((part["outcome"] == o).sum())) for o in ("loaded", "rejected", "duplicate_file")] + [

@@ -50,7 +50,7 @@ QUALITY_PUBLIEK = (
     "de interne versie. Een regel is meestal één persoon (een inschrijving, een maand werk), dus ook die "
     "aantallen vallen onder de regel dat niets onder 10 personen wordt gepubliceerd; ze zijn bedoeld voor wie de "
     "gegevens beheert, niet voor de lezer van de cijfers. Tot welke maand de gegevens zijn waargenomen, staat in "
-    "de samenvatting.")
+    "de samenvatting; tot welke maand de werkgegevens van elke gemeente reiken, staat hieronder.")
 
 PARTICIPATION_CAVEAT = (
     "Let op: deelnemers en niet-deelnemers verschillen in wie ze zijn. Jongeren worden niet door loting "

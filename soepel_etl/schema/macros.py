@@ -71,14 +71,15 @@ def rule_macros() -> list[str]:
 
 
 def build_macros(reference_date: dt.date, last_month_index: int, observed_until_index: int,
-                 reference_month: str, first_month_index: int) -> list[str]:
+                 reference_month: str, first_label: int, last_label: int) -> list[str]:
     """The values of one build as constant macros.
 
-    ``month_label(month_index)`` is ``month_text`` as a lookup in the list of the build's months:
+    ``month_label(month_index)`` is ``month_text`` as a lookup in the list of the build's months
+    (``first_label`` … ``last_label``):
     the big per-person tables label hundreds of millions of rows, and a list lookup is several times
     faster than formatting each one."""
-    first = min(first_month_index, last_month_index)
-    labels = [r.month_text(i) for i in range(first, max(last_month_index, first) + 1)]
+    first = first_label
+    labels = [r.month_text(i) for i in range(first_label, last_label + 1)]
     return [
         _macro("reference_date()", f"DATE '{reference_date.isoformat()}'"),
         _macro("last_month_index()", str(last_month_index)),

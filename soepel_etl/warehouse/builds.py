@@ -24,6 +24,19 @@ from .marker import package_version
 from .transaction import Transaction
 
 BUILDS = "_meta/builds"
+# one row per werk sender and build: its coverage, activity and whether it holds the employment
+# coverage month back, so the report reads the senders from the warehouse (never the landing zone)
+COVERAGE = "_meta/coverage"
+COVERAGE_SCHEMA = pa.schema([
+    ("run_id", pa.string()),
+    ("source", pa.string()),
+    ("sender", pa.string()),                    # today's municipality code
+    ("codes", pa.list_(pa.string())),           # every code it delivered under (old codes of a merger)
+    ("latest_delivery", pa.date32()),
+    ("coverage_month", pa.string()),            # latest periode in its valid werk rows, YYYY-MM
+    ("active", pa.bool_()),
+    ("holds_back", pa.bool_()),                 # its coverage is the employment coverage month
+])
 PACKAGE = Path(__file__).resolve().parents[1]
 # the code a build's result depends on, relative to the package (a change in any of them rebuilds)
 BUILD_CODE = ("models/**/*.sql", "models/**/*.py", "schema/*.py", "quality/suites.py", "quality/reductions.py")
@@ -73,6 +86,8 @@ def write_build_record(tx: Transaction, result, fingerprint: str) -> None:
         "employment_coverage_month": result.coverage.employment_month,
         "education_coverage_month": result.coverage.education_month,
         "risk_reference_month": result.coverage.reference_month,
+        # inactive werk senders, named as missing (spec/extracts.md); the detail is in _meta/coverage
+        "missing_werk_senders": ",".join(s.sender for s in getattr(result.coverage, "senders", []) if not s.active),
         "fingerprint": fingerprint,
         # for `soepel-etl status` (before → after); builds recorded before this column read as unknown
         "provisional_outflows": result.provisional_outflows,
@@ -80,3 +95,14 @@ def write_build_record(tx: Transaction, result, fingerprint: str) -> None:
         "seconds": json.dumps(result.seconds, sort_keys=True),
     }
     pq.write_table(pa.Table.from_pylist([record]), tx.add_file(f"{BUILDS}/{tx.run_id}.parquet"))
+    write_coverage_record(tx, result.coverage)
+
+
+def write_coverage_record(tx: Transaction, coverage) -> None:
+    """``_meta/coverage/<run_id>.parquet``: the build's werk senders (``coverage.senders``)."""
+    month = coverage.employment_month
+    rows = [{"run_id": tx.run_id, "source": "werk", "sender": s.sender, "codes": list(s.codes),
+             "latest_delivery": s.latest_delivery, "coverage_month": s.coverage_month, "active": s.active,
+             "holds_back": bool(s.active and month is not None and s.coverage_month == month)}
+            for s in getattr(coverage, "senders", [])]
+    pq.write_table(pa.Table.from_pylist(rows, schema=COVERAGE_SCHEMA), tx.add_file(f"{COVERAGE}/{tx.run_id}.parquet"))

@@ -60,6 +60,12 @@ def write_catalog(root: Path) -> Path:
         if any(builds.glob("*.parquet")):
             con.execute(f"CREATE VIEW meta.builds AS SELECT * FROM read_parquet({_lit(builds / '*.parquet')}, "
                         "union_by_name=true)")
+            coverage = root / "_meta" / "coverage"  # werk senders per build (warehouse/builds.py)
+            if any(coverage.glob("*.parquet")):
+                con.execute(f"CREATE VIEW meta.coverage_history AS SELECT * FROM "
+                            f"read_parquet({_lit(coverage / '*.parquet')}, union_by_name=true)")
+                con.execute("CREATE VIEW meta.coverage AS SELECT * FROM meta.coverage_history WHERE run_id = "
+                            "(SELECT run_id FROM meta.builds ORDER BY built_at DESC LIMIT 1)")
         changes = root / "_meta" / "changes"      # final figures a correction changed (warehouse/changes.py)
         if any(changes.glob("*.parquet")):
             con.execute(f"CREATE VIEW meta.changes AS SELECT * FROM read_parquet({_lit(changes / '*.parquet')}, "

@@ -25,8 +25,12 @@ import pytest
 
 from tests.conftest import TEST_KEY_TEXT
 
-# the last commit before the layering redesign and the performance work (issues 13 and 14)
-BASELINE_REV = "8574d8c"
+# Moved from 8574d8c (before the layering redesign and the performance work, issues 13 and 14) to
+# the tip of issue 18's branch, before the model runner: issue 18 meant to change numbers — the
+# employment coverage month now waits for the slowest active werk sender, and municipality codes
+# that disappeared in a reorganisation map to today's municipality (spec extracts.md, "werk").
+# The runner (issue 13) was checked equal to 8574d8c before that merge.
+BASELINE_REV = "6932890"
 PERSONS = 3000
 SEED = 20240401
 REFERENCE_DATE = "2024-06-30"

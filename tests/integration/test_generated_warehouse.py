@@ -100,6 +100,33 @@ def test_risk_score_is_the_number_of_true_flags(generated):
     assert bad == 0 and n > 0 and ages == 0
 
 
+def test_the_generated_senders_show_in_coverage_summary_and_report(generated, tmp_path):
+    """The generator's lagging sender holds the employment month back, its stopped sender is missing,
+    and its merged municipality is one sender with its old codes: in meta.coverage, the run summary
+    and the data-quality section of both reports."""
+    from soepel_etl.report import write_report
+    from soepel_etl.synthetic.reference import load_reference
+
+    _, warehouse, summary, _ = generated
+    ref = load_reference()
+    lagging, stopped = ref.gm_code[ref.lagging_sender], ref.gm_code[ref.stopped_sender]
+    senders = {r[0]: r[1:] for r in q(warehouse, "SELECT sender, codes, coverage_month, active, holds_back "
+                                                  "FROM meta.coverage")}
+    [(employment,)] = q(warehouse, "SELECT employment_coverage_month FROM meta.builds")
+    assert senders[lagging][1] == employment and senders[lagging][2:] == (True, True)
+    assert senders[stopped][2:] == (False, False) and senders[stopped][1] < employment
+    assert all(not holds for s, (_, _, _, holds) in senders.items() if s != lagging)
+    merged = senders["GM1992"]
+    assert set(merged[0]) > {"GM1992"} and merged[2]      # delivered under old codes too, one active sender
+    assert not set(senders) & {"GM0501", "GM0530", "GM0614"}
+    assert f"missing werk senders: {stopped}" in summary.lines()
+    for audience in ("intern", "publiek"):
+        html = write_report(warehouse, tmp_path, audience)["html"].read_text(encoding="utf-8")
+        section = html[html.index('id="kwaliteit"'):]
+        assert f"({lagging})" in section and "bepaalt de maand" in section and f"({stopped})" in section
+        assert "ontbreekt" in section and "Voorne aan Zee (GM1992)" in section
+
+
 def test_nothing_personal_in_the_warehouse_or_the_logs(generated):
     landing, warehouse, _, messages = generated
     secrets = secrets_of_landing(landing, TEST_KEY_TEXT)

@@ -4,7 +4,9 @@
 --       leerweg, diploma, rmc_region_code
 -- core/enrolments: the current version of every enrolment (later delivery wins per brin +
 -- inschrijving_id; withdrawn enrolments, mutatie V, are gone), with the pilot of its institution
--- and the RMC region of its municipality ('-' when not in the reference).
+-- and the RMC region of its municipality ('-' when not in the reference). municipality_code stays the
+-- code as delivered; the region is that of today's municipality (a code that disappeared in a
+-- reorganisation maps to its successor's region, reference.region_of_sql via ref_gemeenten).
 SELECT
     e.person_key, e.identifier_type, e.brin, e.enrolment_id, e.crebo, e.programme_name,
     e.niveau, e.leerweg, e.enrolment_start, e.enrolment_end, e.diploma, e.diploma_date,
