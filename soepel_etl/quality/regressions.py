@@ -12,15 +12,18 @@ The previous build is the committed warehouse (``tx.root``): its latest ``_meta/
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from ..warehouse.builds import BUILDS
+from ..warehouse.builds import BUILDS, COVERAGE
 from ..warehouse.loads import LOADS
 from ..warehouse.transaction import Transaction
 from .policy import BATCH_COLUMN
+
+log = logging.getLogger(__name__)
 
 OUTFLOWS = "marts/outflow_outcomes"
 # the 24-month figures of an outflow that are final once final_24 is (warehouse/changes.py)
@@ -46,7 +49,27 @@ def previous_build(root: Path) -> dict | None:
     return rows[0] if rows else None
 
 
-def coverage_frame(previous: dict, coverage) -> pd.DataFrame:
+def previously_active_senders(root: Path, previous: dict) -> set[str] | None:
+    """The werk senders the previous build counted as active (None: that build kept no record)."""
+    path = Path(root) / COVERAGE / f"{previous.get('run_id')}.parquet"
+    if not path.is_file():
+        return None
+    return {r[0] for r in duckdb.sql(f"SELECT sender FROM read_parquet('{path}') WHERE active").fetchall()}
+
+
+def joined_senders_holding_back(coverage, previously_active: set[str] | None) -> list[str]:
+    """Senders that hold the employment month back now and were not active in the previous build:
+    a municipality that starts (or resumes) delivering with data that end earlier than the others'.
+    The spec makes the month wait for it (extracts.md, werk), so the month moving back is expected,
+    not a regression; a sender that was active before and now covers less is one."""
+    if previously_active is None:
+        return []
+    holding = [s.sender for s in getattr(coverage, "holding_back", [])]
+    return [s for s in holding if s not in previously_active] if holding and all(
+        s not in previously_active for s in holding) else []
+
+
+def coverage_frame(previous: dict, coverage, joined: list[str] = ()) -> pd.DataFrame:
     rows = []
     for kind, before, now in (("employment", previous.get("employment_coverage_month"), coverage.employment_month),
                               ("education", previous.get("education_coverage_month"), coverage.education_month)):
@@ -54,9 +77,13 @@ def coverage_frame(previous: dict, coverage) -> pd.DataFrame:
             continue
         b, n = _index(before), _index(now)
         n = -1 if n is None else n
+        back = max(b - n, 0)
+        # explained: the employment month waits for a sender that joined since (named in the log)
+        explained = back if kind == "employment" and joined else 0
         rows.append({BATCH_COLUMN: f"coverage/{kind}", "previous_month_index": b, "month_index": n,
-                     "months_back": max(b - n, 0)})
-    return pd.DataFrame(rows, columns=[BATCH_COLUMN, "previous_month_index", "month_index", "months_back"])
+                     "months_back": back - explained, "months_back_explained": explained})
+    return pd.DataFrame(rows, columns=[BATCH_COLUMN, "previous_month_index", "month_index", "months_back",
+                                       "months_back_explained"])
 
 
 def _touched_relation(con, tx: Transaction, previous: dict) -> str:
@@ -74,7 +101,7 @@ def _touched_relation(con, tx: Transaction, previous: dict) -> str:
     return f"(SELECT DISTINCT person_key FROM read_parquet({sorted(set(files))!r}, union_by_name=true))"
 
 
-def final_figures_frame(con, tx: Transaction, previous: dict) -> pd.DataFrame | None:
+def final_figures_frame(con, tx: Transaction, previous: dict, joined: list[str] = ()) -> pd.DataFrame | None:
     old = _parquet(tx.root / OUTFLOWS)
     if not old:
         return None
@@ -90,10 +117,12 @@ def final_figures_frame(con, tx: Transaction, previous: dict) -> pd.DataFrame | 
             SELECT brin, enrolment_id, person_key, hash({figures}) AS h
             FROM read_parquet({old!r}, union_by_name=true) WHERE final_24
         ), now AS (
-            SELECT brin, enrolment_id, hash({figures}) AS h FROM marts_outflow_outcomes
+            SELECT brin, enrolment_id, final_24, hash({figures}) AS h FROM marts_outflow_outcomes
         ), changed AS (
+            -- with a sender that joined holding the month back, an outflow that is no longer final
+            -- follows that expected move (extracts.md, werk): only one final in both builds counts
             SELECT b.person_key FROM before AS b LEFT JOIN now AS n USING (brin, enrolment_id)
-            WHERE n.h IS DISTINCT FROM b.h
+            WHERE n.h IS DISTINCT FROM b.h AND (NOT {bool(joined)} OR n.h IS NULL OR n.final_24)
         )
         SELECT count(*) AS changed,
                count(*) FILTER (WHERE person_key IN (SELECT person_key FROM {_touched_relation(con, tx, previous)}))
@@ -118,7 +147,8 @@ def outflows_frame(con, tx: Transaction, drop_share_max: float) -> pd.DataFrame 
     return df
 
 
-def onbekend_frame(con, previous: dict, onbekend_share_max: float) -> pd.DataFrame | None:
+def onbekend_frame(con, previous: dict, onbekend_share_max: float,
+                   observed_until: int | None = None) -> pd.DataFrame | None:
     """'onbekend' among the person-months of the months the previous build observed.
 
     Observation is per month and the same for everyone (definitions.md: m ≤ both coverage months), so
@@ -129,8 +159,11 @@ def onbekend_frame(con, previous: dict, onbekend_share_max: float) -> pd.DataFra
     e, o = _index(previous.get("employment_coverage_month")), _index(previous.get("education_coverage_month"))
     if e is None or o is None:
         return None
+    # with a sender that joined holding the month back (``observed_until``: the new build's month),
+    # the months it no longer observes are 'onbekend' as the spec wants: compare the months both observe
+    bound = min(e, o, observed_until) if observed_until is not None else min(e, o)
     row = con.execute("SELECT coalesce(sum(rows), 0), coalesce(sum(onbekend), 0) FROM person_month_profile "
-                      "WHERE month_index <= ?", [min(e, o)]).fetchone()
+                      "WHERE month_index <= ?", [bound]).fetchone()
     observed, unknown = int(row[0]), int(row[1])
     return pd.DataFrame([{BATCH_COLUMN: "core/person_month", "previously_observed": observed, "onbekend": unknown,
                           "onbekend_share": unknown / observed if observed else 0.0,
@@ -143,8 +176,13 @@ def regression_frames(con, tx: Transaction, coverage, outflow_drop_max: float,
     previous = previous_build(tx.root)
     if previous is None:
         return {}
-    frames = {"regression_coverage": coverage_frame(previous, coverage),
-              "regression_final_figures": final_figures_frame(con, tx, previous),
+    joined = joined_senders_holding_back(coverage, previously_active_senders(tx.root, previous))
+    if joined:
+        log.warning("the employment coverage month moved back to %s: it waits for werk sender(s) %s, active now "
+                    "and not in the previous build (extracts.md, werk)", coverage.employment_month, ", ".join(joined))
+    observed_until = coverage.observed_until_index if joined else None
+    frames = {"regression_coverage": coverage_frame(previous, coverage, joined),
+              "regression_final_figures": final_figures_frame(con, tx, previous, joined),
               "regression_outflows_per_cohort": outflows_frame(con, tx, outflow_drop_max),
-              "regression_onbekend": onbekend_frame(con, previous, onbekend_rise_max)}
+              "regression_onbekend": onbekend_frame(con, previous, onbekend_rise_max, observed_until)}
     return {name: frame for name, frame in frames.items() if frame is not None and len(frame)}

@@ -163,11 +163,15 @@ MARTS = {
 # changes the check without regenerating this JSON.
 REGRESSIONS = {
     "coverage": [
-        columns("batch", "previous_month_index", "month_index", "months_back"),
+        columns("batch", "previous_month_index", "month_index", "months_back", "months_back_explained"),
         zero("months_back", CRITICAL,
-             "a coverage month moved backwards since the previous build: months published as observed (and "
-             "final figures) would turn unknown again. No delivery can do this under the coverage rule; "
-             "staging lost files, or the build is broken"),
+             "a coverage month moved backwards since the previous build, and no werk sender that joined since "
+             "holds it back: months published as observed (and final figures) would turn unknown again. "
+             "Staging lost files, a sender's own data went backwards, or the build is broken"),
+        zero("months_back_explained", WARNING,
+             "the employment coverage month moved back because a werk sender that was not active in the "
+             "previous build (new, or delivering again) holds it back (extracts.md, werk): final figures of "
+             "the months it does not cover become provisional until it catches up"),
     ],
     "final_figures": [
         columns("batch", "changed", "explained", "unexplained"),

@@ -280,3 +280,53 @@ def test_a_reference_folder_without_the_reorganisation_table_still_builds(tmp_pa
 def _no_reference_env(monkeypatch):
     # the tests choose their reference folder; a developer's SOEPEL_REFERENCE_DIR must not leak in
     monkeypatch.delenv("SOEPEL_REFERENCE_DIR", raising=False)
+
+
+# -- a sender that joins with data that end earlier --------------------------------------------------
+
+def test_a_sender_that_joins_behind_moves_coverage_back_without_stopping_the_run(tmp_path, caplog):
+    # Amsterdam has delivered up to 2021-06; then Tiel starts delivering, its data reaching 2021-03.
+    # The spec makes the month wait for Tiel (it is active): the month moves back, the figures of
+    # 2021-04 … 2021-06 become provisional again — expected, so the run goes on with a warning.
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse"
+    deliver(landing, "onderwijs", "25PZ", "2021-09-30", ONDERWIJS_HEADER, [
+        enrolment(A, "GM0363", "E1", "2017-08-01", "2019-06-30"),
+        enrolment(B, "GM0281", "E2", "2017-08-01", "2019-06-30")])
+    deliver(landing, "werk", "GM0363", "2021-08-31", WERK_HEADER, worked(A, "2019-07", "2021-06"))
+    run_pipeline(landing, warehouse)
+    assert latest_build(warehouse)["employment_coverage_month"] == "2021-06"
+    (a_before,) = rows_of(warehouse, "marts/outflow_outcomes", A)
+    assert a_before["final_24"]
+
+    deliver(landing, "werk", "GM0281", "2021-09-15", WERK_HEADER, worked(B, "2019-07", "2021-03"))
+    with caplog.at_level("WARNING"):
+        run_pipeline(landing, warehouse)
+    build = latest_build(warehouse)
+    assert build["employment_coverage_month"] == "2021-03"
+    assert senders(warehouse)["GM0281"]["holds_back"]
+    (a_after,) = rows_of(warehouse, "marts/outflow_outcomes", A)
+    assert not a_after["final_24"] and a_after["status_24"] == "onbekend"
+    assert any("waits for werk sender(s) GM0281" in r.getMessage() for r in caplog.records)
+    results = " ".join(p.read_text(encoding="utf-8") for p in (warehouse / "_meta/quality/runs").glob("*.json"))
+    assert "months_back_explained" in results
+
+
+def test_an_active_sender_whose_data_go_back_still_stops_the_run(tmp_path):
+    # the control: the same move back caused by a sender that was already active is a regression
+    from soepel_etl.quality import QualityFailure
+
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse"
+    lagging_landing(landing)
+    deliver(landing, "werk", "GM0281", "2021-11-30", WERK_HEADER, worked(B, "2021-04", "2021-06"))
+    run_pipeline(landing, warehouse)
+    assert latest_build(warehouse)["employment_coverage_month"] == "2021-06"
+    before = sorted(str(p.relative_to(warehouse)) for p in warehouse.rglob("*") if p.is_file())
+    # Tiel's late delivery is lost from staging (what the check is for): its coverage falls to 2021-03
+    (lost,) = [p for p in (warehouse / "staging/werk").glob("*.parquet") if "20211130" in p.name]
+    lost.unlink()
+    deliver(landing, "onderwijs", "25PZ", "2021-10-31", ONDERWIJS_HEADER, [
+        enrolment(A, "GM0363", "E1", "2017-08-01", "2019-06-30")])
+    with pytest.raises(QualityFailure, match="coverage"):
+        run_pipeline(landing, warehouse)
+    after = sorted(str(p.relative_to(warehouse)) for p in warehouse.rglob("*") if p.is_file())
+    assert set(after) - set(before) <= {p for p in after if p.startswith("_meta/logs/")}
