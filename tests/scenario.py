@@ -46,12 +46,19 @@ class Scenario:
         self.extra_onderwijs: dict[str, list[dict]] = {}
         self._anchor = self.person()             # fixes employment coverage with one row
 
+    WERK_OPTIONAL = ("contractsoort", "sv_loon", "sbi")   # werk columns a delivery carries only when used
+
     def person(self) -> str:
         self._people += 1
         return make_bsn(self._people)
 
     def key(self, bsn: str) -> str:
         return TEST_KEY.pseudonym("bsn", bsn)
+
+    @staticmethod
+    def employer_key(werkgever: str) -> str:
+        """The employer's pseudonym as staging computes it: ``werkgever:<value as delivered, trimmed>``."""
+        return TEST_KEY.pseudonym("werkgever", werkgever.strip())
 
     def enrol(self, bsn: str, start: str, end: str | None = None, *, niveau: int = 2, leerweg: str = "BOL",
               diploma: bool = False, brin: str = "25PZ", birth: str = "2002-05-15", gemeente: str = "GM0363",
@@ -67,9 +74,16 @@ class Scenario:
             self.enrolments.append(row)
         return enrolment_id
 
-    def work(self, bsn: str, month: str, hours: float = 20, employer: str = "LH1", delivery: str | None = None):
+    def work(self, bsn: str, month: str, hours: float | str = 20, employer: str = "LH1", delivery: str | None = None,
+             *, sv_loon: float | str | None = None, contractsoort: str | None = None, sbi: str | None = None):
+        """One werk record. ``sv_loon``, ``contractsoort`` and ``sbi`` are optional columns: a delivery
+        file gets such a column only when one of its rows sets it (None: delivered empty)."""
         delivery = delivery or self._month_end(self.employment_coverage)
-        self.werk.setdefault(delivery, []).append(dict(bsn=bsn, periode=month, werkgever=employer, uren=str(hours)))
+        row = dict(bsn=bsn, periode=month, werkgever=employer, uren=str(hours))
+        for name, value in (("contractsoort", contractsoort), ("sv_loon", sv_loon), ("sbi", sbi)):
+            if value is not None:
+                row[name] = str(value)
+        self.werk.setdefault(delivery, []).append(row)
 
     def benefit(self, bsn: str, start: str, end: str | None = None, kind: str = "PW"):
         self.uitkeringen.append(dict(bsn=bsn, uitkering=kind, datum_start=start, datum_eind=end or ""))
@@ -96,8 +110,9 @@ class Scenario:
         if anchor_row not in self.werk.get(anchor_delivery, []):      # a second run rewrites the same files
             self.werk.setdefault(anchor_delivery, []).append(anchor_row)
         for delivery, rows in self.werk.items():
-            write_delivery(self.landing / "werk" / f"werk_GM0363_{delivery.replace('-', '')}.csv",
-                           ["bsn", "periode", "werkgever", "uren"], rows)
+            header = ["bsn", "periode", "werkgever", "uren"]
+            header += [c for c in self.WERK_OPTIONAL if any(c in r for r in rows)]
+            write_delivery(self.landing / "werk" / f"werk_GM0363_{delivery.replace('-', '')}.csv", header, rows)
         if self.uitkeringen:
             write_delivery(self.landing / "uitkeringen" / f"uitkeringen_GM0363_{edu}.csv",
                            ["bsn", "uitkering", "datum_start", "datum_eind"], self.uitkeringen)
@@ -122,6 +137,12 @@ class Scenario:
     def outflows(self, bsn: str) -> list[dict]:
         key = self.key(bsn)
         return sorted((r for r in self.table("marts/outflow_outcomes") if r["person_key"] == key),
+                      key=lambda r: r["outflow_date"])
+
+    def work_rows(self, bsn: str) -> list[dict]:
+        """The person's rows of marts/outflow_work, by outflow date."""
+        key = self.key(bsn)
+        return sorted((r for r in self.table("marts/outflow_work") if r["person_key"] == key),
                       key=lambda r: r["outflow_date"])
 
     def risk(self, bsn: str) -> dict | None:

@@ -7,6 +7,10 @@
 -- restated to zero hours does not count). The main job is the record of W(m) with the most uren;
 -- ties: the higher sv_loon (empty lowest), then the lower employer_key. Every column is null when
 -- the month it reads is not observed.
+-- Sums and roundings are decimal, as the spec has them: staging holds uren and sv_loon as DOUBLE, so
+-- each is taken back to its delivered decimal (DECIMAL(38,10)) before summing, rounded half away from
+-- zero to cents, and hourly_wage divides the rounded cents exactly (integer arithmetic): rounding
+-- binary doubles puts 1000.005 at 1000.00 and 26.75 / 10 at 2.67 where the spec has 1000.01 and 2.68.
 WITH outflows AS (
     SELECT person_key, person_id, enrolment_end AS outflow_date, brin, enrolment_id AS inschrijving_id,
            year(enrolment_end) AS cohort, pilot_code, niveau, diploma, month_index(enrolment_end) AS u
@@ -17,7 +21,8 @@ WITH outflows AS (
     FROM outflows, (SELECT unnest([12] || range(outcome_window() - durable_months() + 1, outcome_window() + 1)) AS k)
 ), jobs AS (          -- W(m) for those months
     SELECT * FROM (
-        SELECT w.person_id, w.month_index, w.employer_key, w.hours, w.sv_wage, w.contract_type, w.sbi
+        SELECT w.person_id, w.month_index, w.employer_key, w.hours, w.sv_wage, w.contract_type, w.sbi,
+               CAST(w.hours AS DECIMAL(38, 10)) AS hours_exact, CAST(w.sv_wage AS DECIMAL(38, 10)) AS wage_exact
         FROM stg_werk_ranked AS w SEMI JOIN months_read USING (person_id, month_index)
         WHERE in_person_range(w.person_id)
         QUALIFY row_number() OVER (PARTITION BY w.person_id, w.employer_key, w.month_index
@@ -26,8 +31,9 @@ WITH outflows AS (
 ), at_horizon AS (    -- per outflow and horizon: all jobs together, and the main job
     SELECT o.inschrijving_id, o.brin, h.k,
            count(j.hours) > 0 AS employed,
-           round(coalesce(sum(j.hours), 0), 2) AS hours,
-           CASE WHEN count(j.hours) > 0 AND count(j.sv_wage) = count(j.hours) THEN round(sum(j.sv_wage), 2) END AS wage,
+           CAST(round(coalesce(sum(j.hours_exact), 0), 2) * 100 AS HUGEINT) AS hours_cents,
+           CASE WHEN count(j.hours) > 0 AND count(j.sv_wage) = count(j.hours)
+                THEN CAST(round(sum(j.wage_exact), 2) * 100 AS HUGEINT) END AS wage_cents,
            arg_max_null(coalesce(j.contract_type, 'onbekend'), j.main_rank) AS contract,
            arg_max_null(j.sbi, j.main_rank) AS sbi
     FROM outflows AS o
@@ -56,7 +62,10 @@ WITH outflows AS (
     SELECT sectie, CAST(divisie_van AS INTEGER) AS first_division, CAST(divisie_tot AS INTEGER) AS last_division
     FROM national_sbi_secties
 ), wide AS (   -- the SBI division: the first two digits of sbi without dots and spaces
-    SELECT a.inschrijving_id, a.brin, a.k, a.employed, a.hours, a.wage,
+    SELECT a.inschrijving_id, a.brin, a.k, a.employed, a.hours_cents / 100 AS hours, a.wage_cents / 100 AS wage,
+           -- wage / hours in cents, rounded half away from zero (both are >= 0): floor((200·W + H) / (2·H))
+           CASE WHEN a.hours_cents > 0 THEN ((200 * a.wage_cents + a.hours_cents) // (2 * a.hours_cents)) / 100 END
+               AS hourly_wage,
            CASE WHEN a.employed THEN a.contract END AS contract,
            CASE WHEN a.employed THEN s.sectie END AS sbi_section
     FROM at_horizon AS a
@@ -70,14 +79,14 @@ SELECT o.person_key, o.outflow_date, o.brin, o.inschrijving_id, o.cohort, o.pilo
        CASE WHEN o.u + 12 <= observed_until_index() THEN hours_band(w12.hours) END AS hours_band_12,
        CASE WHEN o.u + 12 <= observed_until_index() THEN w12.contract END AS contract_12,
        CASE WHEN o.u + 12 <= observed_until_index() THEN w12.wage END AS wage_12,
-       CASE WHEN o.u + 12 <= observed_until_index() THEN round(w12.wage / w12.hours, 2) END AS hourly_wage_12,
+       CASE WHEN o.u + 12 <= observed_until_index() THEN w12.hourly_wage END AS hourly_wage_12,
        CASE WHEN o.u + 12 <= observed_until_index() THEN w12.sbi_section END AS sbi_section_12,
        CASE WHEN o.u + 24 <= observed_until_index() THEN w24.employed END AS employed_24,
        CASE WHEN o.u + 24 <= observed_until_index() THEN w24.hours END AS hours_24,
        CASE WHEN o.u + 24 <= observed_until_index() THEN hours_band(w24.hours) END AS hours_band_24,
        CASE WHEN o.u + 24 <= observed_until_index() THEN w24.contract END AS contract_24,
        CASE WHEN o.u + 24 <= observed_until_index() THEN w24.wage END AS wage_24,
-       CASE WHEN o.u + 24 <= observed_until_index() THEN round(w24.wage / w24.hours, 2) END AS hourly_wage_24,
+       CASE WHEN o.u + 24 <= observed_until_index() THEN w24.hourly_wage END AS hourly_wage_24,
        CASE WHEN o.u + 24 <= observed_until_index() THEN w24.sbi_section END AS sbi_section_24,
        CASE WHEN o.u + 24 <= observed_until_index() THEN coalesce(e.same_employer_12_24, false) END
            AS same_employer_12_24,
