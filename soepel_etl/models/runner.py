@@ -121,6 +121,7 @@ class Runner:
             self.con.execute(f"DROP TABLE IF EXISTS {model.relation}")
             self.con.execute(f"CREATE OR REPLACE TEMP VIEW {model.relation} AS "
                              f"SELECT * FROM read_parquet('{outputs[model.name]}/*.parquet')")
+        for model in self.ranged:     # once every per-range table is whole: a check may compare two
             if self.observer is not None:
                 self.observer.table_built(self.con, model)
 

@@ -86,6 +86,13 @@ def mart_frame(con, table: str) -> pd.DataFrame | None:
     elif table == "risk_monitor":
         df = con.execute("SELECT count(*) AS rows, count(*) - count(DISTINCT person_key) AS duplicate_persons "
                          "FROM marts_risk_monitor").fetchdf()
+    elif table == "outflow_work":
+        df = con.execute("""
+            SELECT count(*) AS rows, (SELECT count(*) FROM marts_outflow_outcomes) AS outflows,
+                   count(*) - count(DISTINCT (brin, inschrijving_id)) AS duplicate_outflows,
+                   count(*) FILTER (WHERE employed_12 AND hours_12 <= 0 OR employed_24 AND hours_24 <= 0)
+                       AS employed_without_hours
+            FROM marts_outflow_work""").fetchdf()
     elif table in ("participants", "interventions"):
         return _counts(con, f"marts_{table}", {"without_valid_consent": _without_consent(f"marts_{table}")})
     else:

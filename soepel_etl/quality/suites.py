@@ -152,6 +152,15 @@ MARTS = {
         columns("batch", "rows", "duplicate_persons"),
         zero("duplicate_persons", CRITICAL, "one row per person: a join that fans out inflates every count"),
     ],
+    "outflow_work": [
+        columns("batch", "rows", "outflows", "duplicate_outflows", "employed_without_hours"),
+        zero("duplicate_outflows", CRITICAL, "one row per outflow (brin, inschrijving_id): a join over the werk "
+             "records that fans out inflates every work figure"),
+        equal("rows", "outflows", CRITICAL, "the same outflows as marts/outflow_outcomes: the two marts describe "
+              "one outflow each and must not disagree on which outflows exist"),
+        zero("employed_without_hours", CRITICAL, "an employed month has hours > 0 (W(m) holds only records with "
+             "uren > 0; a restated month to zero hours must not count as work)"),
+    ],
     "participants": _consent("marts/participants"),
     "interventions": _consent("marts/interventions"),
 }
