@@ -1,9 +1,11 @@
 """Everything the report reads from the warehouse, in one module, selected by region and pilot.
 
-Reads the marts (``outflow_outcomes`` with its monthly path ``statuses_24``, ``risk_monitor``,
-``participants``, ``interventions``), the loads manifest (with quarantined rows by reason),
-``_meta/builds`` and the reference tables the build stored (``core/municipalities``, ``core/pilots``:
-names of regions, municipalities and pilots as the warehouse was built with them) — nothing else.
+Reads the marts (``outflow_outcomes`` with its monthly path ``statuses_24``, ``outflow_work``,
+``risk_monitor``, ``participants``, ``interventions``), the loads manifest (with quarantined rows by
+reason), ``_meta/builds`` and the reference tables the build stored (``core/municipalities``,
+``core/pilots``: names of regions, municipalities and pilots as the warehouse was built with them),
+and the national tables shipped with the package (SBI section names, the statutory minimum wage) —
+nothing else.
 
 A selection is checked against those reference tables: an unknown pilot or RMC region code is an
 error, never a silently national report. With a pilot, the risk monitor (which is per region, not per
