@@ -170,3 +170,12 @@ def current_municipality_map(folder: Path, as_of: dt.date | None = None) -> dict
 
     with duckdb.connect() as con:
         return dict(con.execute(f"SELECT * FROM {current_municipality_sql(folder, as_of)}").fetchall())
+
+
+def national_table(name: str) -> list[dict[str, str]]:
+    """A national table shipped with the package (``national/<name>.csv``, ``;``-separated): the SBI
+    sections with their Dutch names, the statutory (youth) minimum wage with its source. Rows as
+    dicts of text, in file order."""
+    path = resources.files("soepel_etl.reference").joinpath("national", f"{name}.csv")
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh, delimiter=";"))

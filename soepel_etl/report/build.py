@@ -12,7 +12,8 @@ from . import disclosure, labels as L, texts
 from .format import count_text
 from .inputs import Inputs
 from .model import Cell, Report, Section, Table
-from .tables import coverage_table, intervention_tables, outflow_tables, quality_tables, risk_tables
+from .tables import (coverage_table, intervention_tables, outflow_tables, quality_tables, risk_tables,
+                     work_tables)
 
 AUDIENCES = ("intern", "publiek")
 
@@ -40,6 +41,8 @@ def build_report(inputs: Inputs, audience: str, pool: int | None = None, seconda
         outflows, cohort_labels = pool_cohorts(inputs.outflows, pool)
         inputs = replace(inputs, outflows=outflows)
     out = outflow_tables(inputs.outflows, cohort_labels)
+    work = work_tables(inputs.outflows, cohort_labels, inputs.pilot_names, inputs.sbi_names, inputs.minimum_wage,
+                       inputs.build.get("employment_coverage_month"))
     int_tables, register = intervention_tables(inputs.participants, inputs.interventions)
     risk = risk_tables(inputs.risk, inputs.region_names, inputs.municipality_names)
     # publiek: the data-quality tables stay in the intern report (docs/report.md, "Data quality")
@@ -71,6 +74,8 @@ def build_report(inputs: Inputs, audience: str, pool: int | None = None, seconda
             "Duurzame bestemming: in minstens 5 van de maanden 19 tot en met 24 na uitstroom aan het werk, in "
             "onderwijs of werkend lerend. Duurzaam werk: hetzelfde met alleen werk of werkend leren."],
             out["duurzaam"]),
+        Section("werk", "Werk na uitstroom", [texts.WORK_INTRO]
+                + ([texts.WORK_PUBLIEK] if audience == "publiek" else []), work),
         Section("deelname", "Deelnemers aan de pilot en de vergelijkingsgroep", [texts.PARTICIPATION_CAVEAT],
                 out["deelname"]),
         Section("interventies", "Geregistreerde interventies", [
@@ -95,6 +100,7 @@ def build_report(inputs: Inputs, audience: str, pool: int | None = None, seconda
     )
     if audience == "publiek":
         disclosure.apply(report, secondary=secondary)
+    disclosure.wage_rule(report)
     sections[0].intro = _summary(report, inputs, out, cohort_labels)
     if audience == "publiek":
         sections[0].intro += texts.suppression_summary(report)

@@ -70,13 +70,15 @@ def _body_rows(table: Table, include_total: bool = True):
 
 def stacked(table: Table) -> str:
     rows = list(_body_rows(table))
-    parts = table.columns[:-1]
+    keep = [j for j in range(len(table.columns) - 1) if j not in table.chart_skip]   # subtotals are not segments
+    parts = [table.columns[j] for j in keep]
+    colours = [table.colours[j] for j in keep]
     fig, ax = plt.subplots(figsize=(7.2, 0.42 * len(rows) + 1.3))
     ylabels = []
     any_suppressed = False
     for y, (label, cells) in enumerate(reversed(rows)):
         ylabels.append(label)
-        body = cells[:-1]
+        body = [cells[j] for j in keep]
         if cells[-1].suppressed or all(c.share_suppressed for c in body):
             ax.text(0.005, y, "onderdrukt (<10)", va="center", fontsize=8, color="#555555")
             continue
@@ -84,10 +86,10 @@ def stacked(table: Table) -> str:
         for j, c in enumerate(body):
             if c.share_suppressed or not c.share:
                 continue
-            ax.barh(y, c.share, left=left, color=table.colours[j], edgecolor="white", linewidth=0.5, height=0.72)
+            ax.barh(y, c.share, left=left, color=colours[j], edgecolor="white", linewidth=0.5, height=0.72)
             if c.share >= 0.07:
                 ax.text(left + c.share / 2, y, f"{c.share * 100:.0f}%", ha="center", va="center", fontsize=7.5,
-                        color="white" if table.colours[j] in ("#0072B2", "#D55E00", "#009E73") else INK)
+                        color="white" if colours[j] in ("#0072B2", "#D55E00", "#009E73") else INK)
             left += c.share
         if any(c.share_suppressed for c in body) and left < 0.9999:
             any_suppressed = True
@@ -98,7 +100,7 @@ def stacked(table: Table) -> str:
     ax.xaxis.set_major_formatter(_pct)
     ax.grid(axis="x", color=GRID, linewidth=0.6)
     ax.set_axisbelow(True)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in table.colours]
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours]
     names = list(parts)
     if any_suppressed:
         handles.append(plt.Rectangle((0, 0), 1, 1, facecolor=SUPPRESSED_COLOUR, hatch="///", edgecolor="white"))

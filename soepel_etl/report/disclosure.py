@@ -15,11 +15,18 @@ tables is one unknown):
 - **hierarchies** known from public reference data: a region's cell is the sum of its
   municipalities' cells;
 - **identities** from the definitions: a provisional outflow is one whose month 24 is unknown, and
-  whose sustained destination and sustained work are unknown;
+  whose sustained destination and sustained work, its work in month 24, durable work and same employer
+  are unknown; likewise an outflow whose month 12 is unknown has unknown work in month 12;
+- every **line** a table declares (a total and its parts, e.g. those with work and their hours bands),
+  when all its cells are in the report;
 - the **persons hidden** in each table, which the page states: the sum of its suppressed cells.
 
 Shares are computed from exact counts before suppression and shown only when both their count and
 their denominator are shown (a share next to a shown count would otherwise reveal its denominator).
+
+Wage percentiles follow the wage rule (:func:`wage_rule`, definitions.md "Work after outflow"): in
+``publiek`` a percentile is shown only when at least ``WAGE_PUBLISH_MIN`` outflows underlie it, rounded
+to the nearest ``WAGE_PUBLISH_ROUND`` euros, and only when the count of those outflows is shown.
 """
 
 from __future__ import annotations
@@ -30,6 +37,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..schema.rules import WAGE_PUBLISH_MIN, WAGE_PUBLISH_ROUND
 from . import suppression
 from .model import Key, Report, Table
 
@@ -37,8 +47,11 @@ THRESHOLD = 10
 PRIMARY = "<10"
 SECONDARY = "x"
 
-# Equal by definition (definitions.md: final_24, status "nog onbekend", sustained_* null)
-IDENTITIES = [(("f24", "voorlopig"), ("m24", "onbekend"), ("sd", "onbekend"), ("sw", "onbekend"))]
+# Equal by definition (definitions.md: final_24, status "nog onbekend", sustained_* null; work after
+# outflow: every column null when its month is not observed)
+IDENTITIES = [(("f24", "voorlopig"), ("m24", "onbekend"), ("sd", "onbekend"), ("sw", "onbekend"),
+               ("w24", "onbekend"), ("dw", "onbekend"), ("se", "onbekend")),
+              (("m12", "onbekend"), ("w12", "onbekend"))]
 # (finer, coarser): every value of the finer dimension lies in one value of the coarser, publicly known
 HIERARCHIES = [("gemeente", "region")]
 
@@ -69,7 +82,7 @@ class Family:
                         raise AssertionError(f"{name}: key {cell.key} has two values {previous} and {cell.value}")
         self.keys = sorted(self.values, key=lambda k: (len(k), repr(k)))
         self.index = {k: i for i, k in enumerate(self.keys)}
-        self.equations = equations(self.keys, records)
+        self.equations = equations(self.keys, records, [line for t in tables for line in t.lines])
         self.groups = [sorted({self.index[c.key] for c in t.cells() if c.key is not None}) for t in tables]
 
     def system(self) -> suppression.System:
@@ -78,7 +91,9 @@ class Family:
                                   groups=self.groups, names=[repr(k) for k in self.keys])
 
 
-def equations(keys: list[Key], records: pd.DataFrame) -> list[dict[Key, int]]:
+def equations(keys: list[Key], records: pd.DataFrame, lines=()) -> list[dict[Key, int]]:
+    """``lines``: the (total, parts) the tables declare; one whose cells are not all in the report (a row
+    left out) is not known to the reader and is skipped."""
     present = set(keys)
     dims = sorted({d for k in keys for d, _ in k})
     domains = {d: set(records[d].dropna().unique()) if d in records else set() for d in dims}
@@ -118,6 +133,10 @@ def equations(keys: list[Key], records: pd.DataFrame) -> list[dict[Key, int]]:
                 parts = [tuple(sorted({**kd, fine: g}.items())) for g in members.get(r, [])]
                 if parts and all(p in present for p in parts):
                     add(k, parts)
+    # the tables' own lines (mostly partitions found above already)
+    for total, parts in lines:
+        if total in present and parts and all(p in present for p in parts):
+            add(total, list(parts))
     # identities
     for group in IDENTITIES:
         for k in keys:
@@ -246,3 +265,25 @@ def apply(report: Report, secondary: bool = True) -> None:
                 "secondary": sum(v >= THRESHOLD for v in keys.values()),
                 "persons": sum(keys.values()),
             }
+
+
+def round_half_up(value: float, step: int) -> int:
+    """To the nearest multiple of ``step``, halves away from zero (wages are never negative)."""
+    return int((Decimal(repr(value)) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * step
+
+
+def wage_rule(report: Report) -> None:
+    """Wage percentiles (cells with ``wage_n``) as published: intern in whole euros (``–`` when no
+    outflow has a wage); publiek only when at least WAGE_PUBLISH_MIN outflows underlie it and its count is
+    shown, rounded to the nearest WAGE_PUBLISH_ROUND euros, otherwise hidden (shown as ``x``)."""
+    publiek = report.audience == "publiek"
+    for table in report.tables():
+        for cell in table.cells():
+            if cell.wage_n is None:
+                continue
+            if publiek and (cell.value is None or cell.wage_n < WAGE_PUBLISH_MIN or cell.suppressed):
+                cell.value, cell.suppressed = 0, True
+            elif cell.value is None:
+                cell.value = "–"
+            else:
+                cell.value = round_half_up(float(cell.value), WAGE_PUBLISH_ROUND if publiek else 1)

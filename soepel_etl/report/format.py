@@ -40,6 +40,8 @@ def value_text(cell: Cell) -> str:
     if cell.suppressed:
         return hidden_text(cell)
     v = cell.value
+    if cell.decimals is not None and isinstance(v, (int, float)) and not isinstance(v, bool):
+        return f"{v:,.{cell.decimals}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
     if isinstance(v, bool):
         return "ja" if v else "nee"
     if isinstance(v, (int, float)):

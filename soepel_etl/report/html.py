@@ -69,7 +69,7 @@ def table_html(table: Table, hidden: dict | None = None) -> str:
     out = [f'<div class="tablewrap"><table class="data" id="t-{table.id}" data-table="{table.id}" '
            f'data-family="{table.family or ""}" data-unit="{escape(table.unit)}"{hidden_attr}>',
            f"<caption>{escape(table.title)} (aantallen {escape(table.unit)}"
-           + ("; percentages per rij" if table.has_shares() else "") + ")</caption>",
+           + (f"; percentages per {table.shares_of}" if table.has_shares() else "") + ")</caption>",
            "<thead><tr>" + f'<th scope="col">{escape(table.stub)}</th>'
            + "".join(f'<th scope="col">{escape(c)}</th>' for c in table.columns) + "</tr></thead><tbody>"]
     for i, (label, cells) in enumerate(table.rows):

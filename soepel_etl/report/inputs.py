@@ -1,9 +1,11 @@
 """Everything the report reads from the warehouse, in one module, selected by region and pilot.
 
-Reads the marts (``outflow_outcomes`` with its monthly path ``statuses_24``, ``risk_monitor``,
-``participants``, ``interventions``), the loads manifest (with quarantined rows by reason),
-``_meta/builds`` and the reference tables the build stored (``core/municipalities``, ``core/pilots``:
-names of regions, municipalities and pilots as the warehouse was built with them) — nothing else.
+Reads the marts (``outflow_outcomes`` with its monthly path ``statuses_24``, ``outflow_work``,
+``risk_monitor``, ``participants``, ``interventions``), the loads manifest (with quarantined rows by
+reason), ``_meta/builds`` and the reference tables the build stored (``core/municipalities``,
+``core/pilots``: names of regions, municipalities and pilots as the warehouse was built with them),
+and the national tables shipped with the package (SBI section names, the statutory minimum wage) —
+nothing else.
 
 A selection is checked against those reference tables: an unknown pilot or RMC region code is an
 error, never a silently national report. With a pilot, the risk monitor (which is per region, not per
@@ -23,13 +25,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..schema.rules import NO_CODE, WINDOW, month_text_index, month_text_index_sql
+from ..reference import national_table
+from ..schema.rules import NO_CODE, WINDOW, WORK_HORIZONS, month_text_index, month_text_index_sql
 from . import labels as L
 
 # the warehouse tables _read takes (besides _meta/loads and _meta/builds): lineage names them as the
 # report's inputs (soepel_etl/lineage.py), so a table added to _read belongs here too
-READS = ("marts/outflow_outcomes", "marts/risk_monitor", "marts/interventions", "marts/participants",
-         "core/municipalities", "core/pilots")
+READS = ("marts/outflow_outcomes", "marts/outflow_work", "marts/risk_monitor", "marts/interventions",
+         "marts/participants", "core/municipalities", "core/pilots")
 
 
 @dataclass
@@ -47,7 +50,9 @@ class Selection:
 class Inputs:
     selection: Selection
     build: dict
-    outflows: pd.DataFrame          # one row per outflow: cohort, prog, part, f24, obs, sd, sw, m1 … m24
+    outflows: pd.DataFrame          # one row per outflow: cohort, prog, part, f24, obs, sd, sw, m1 … m24, and
+                                    # work after outflow (marts/outflow_work): w12, hb12, ct12, lw12, wage12,
+                                    # sb12 (likewise for 24), dw, se
     risk: pd.DataFrame              # one row per person in the risk monitor: band, region, gemeente, level, flags
     interventions: pd.DataFrame     # one row per intervention: pid (a row number), kind, part
     participants: pd.DataFrame      # one row per register entry with valid consent: part, pid, pilot_code
@@ -59,6 +64,9 @@ class Inputs:
     # the build's werk senders (_meta/coverage): coverage month, activity, whether it holds the
     # employment coverage month back; empty for a warehouse built before they were stored
     senders: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # national tables shipped with the package: SBI section → Dutch name; the statutory (youth) minimum wage
+    sbi_names: dict = field(default_factory=dict)
+    minimum_wage: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _table(warehouse: Path, relpath: str) -> str | None:
@@ -149,6 +157,8 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
     for k in L.HORIZONS:
         outflows[f"m{k}"] = outflows.pop(f"status_{k}")
     outflows["cohort"] = outflows["cohort"].astype(int)
+    outflows = outflows.merge(_work(con, _require(warehouse, "marts/outflow_work")), on="oid", how="left",
+                              validate="one_to_one")
 
     # -- risk monitor (marts/risk_monitor) ----------------------------------------------------
     rwhere = [f"r.rmc_region_code = {_lit(sel.rmc_region)}"] if sel.rmc_region else []
@@ -215,7 +225,34 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
         municipality_names=dict(zip(gemeenten.municipality_code, gemeenten.municipality_name)),
         pilot_names=dict(zip(pilots.pilot_code, pilots.pilot_name)),
         senders=senders,
+        sbi_names={r["sectie"]: r["naam"] for r in national_table("sbi_secties")},
+        minimum_wage=pd.DataFrame(national_table("minimumjeugdloon")),
     )
+
+
+def _work(con, source: str) -> pd.DataFrame:
+    """Work after outflow (marts/outflow_work) per outflow of ``o``, as report dimensions. For horizon k:
+    ``w<k>`` the state in month u+k (``werk``, ``geen``, ``onbekend`` = not observed); within ``werk`` only
+    (null otherwise, so each splits ``w<k>`` = ``werk`` exactly): ``hb<k>`` the hours band, ``ct<k>`` the
+    main job's contract (``niet_opgegeven`` when the delivery left it empty), ``lw<k>`` a wage known
+    (``ja``/``nee``), ``sb<k>`` the SBI section (``onbekend`` without one); ``wage<k>`` the wage itself.
+    ``dw`` durable work and ``se`` the same employer at 12 and 24 months: ``ja``, ``nee``, ``onbekend``."""
+    cols = []
+    for k in WORK_HORIZONS:
+        cols += [
+            f"CASE WHEN w.employed_{k} IS NULL THEN 'onbekend' WHEN w.employed_{k} THEN 'werk' ELSE 'geen' END AS w{k}",
+            f"CASE WHEN w.employed_{k} THEN w.hours_band_{k} END AS hb{k}",
+            f"CASE WHEN w.employed_{k} THEN CASE WHEN w.contract_{k} = 'onbekend' THEN 'niet_opgegeven' "
+            f"ELSE w.contract_{k} END END AS ct{k}",
+            f"CASE WHEN w.employed_{k} THEN CASE WHEN w.wage_{k} IS NULL THEN 'nee' ELSE 'ja' END END AS lw{k}",
+            f"CASE WHEN w.employed_{k} THEN w.wage_{k} END AS wage{k}",
+            f"CASE WHEN w.employed_{k} THEN coalesce(w.sbi_section_{k}, 'onbekend') END AS sb{k}",
+        ]
+    for dim, column in (("dw", "durable_work_24"), ("se", "same_employer_12_24")):
+        cols.append(f"CASE WHEN w.{column} IS NULL THEN 'onbekend' WHEN w.{column} THEN 'ja' ELSE 'nee' END AS {dim}")
+    return con.sql(f"""SELECT o.oid, {', '.join(cols)}
+        FROM o JOIN {source} AS w ON w.brin = o.brin AND w.inschrijving_id = o.enrolment_id
+        ORDER BY o.oid""").df()
 
 
 def _check_selection(sel: Selection, pilots: set, regions: set) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..schema.rules import HORIZONS, NO_CODE, NO_REGISTRATION, RISK_FLAGS, STATUS_PRIORITY  # noqa: F401
+from ..schema.rules import (HORIZONS, HOURS_BANDS, NO_CODE, NO_REGISTRATION, RISK_FLAGS,  # noqa: F401
+                             STATUS_PRIORITY, WORK_HORIZONS)
 
 # statuses in reading order (active first, unknown last); codes from definitions.md
 STATUSES = ("werk", "werkend_lerend", "onderwijs", "uitkering", "geen", "onbekend")
@@ -53,6 +54,21 @@ SUSTAINED_LABELS = {"ja": "Ja", "nee": "Nee", "onbekend": "Nog onbekend"}
 SUSTAINED_COLOURS = {"ja": "#009E73", "nee": "#D55E00", "onbekend": "#BBBBBB"}
 
 FINAL_LABELS = {"definitief": "Definitief", "voorlopig": "Voorlopig"}
+
+# work after outflow (definitions.md, "Work after outflow"): the state in month u+k, and within work
+WORK_STATES = ("geen", "werk", "onbekend")
+WORK_STATE_LABELS = {"geen": "Geen werk", "werk": "Met werk (totaal)", "onbekend": "Nog onbekend"}
+WORK_BANDS = tuple(b for b in HOURS_BANDS if b != "geen")        # the bands of those with work
+WORK_BAND_LABELS = {"klein": "Minder dan 12 uur per week", "deeltijd": "12 tot 35 uur per week",
+                    "voltijd": "35 uur per week of meer"}
+WORK_BAND_COLOURS = {"klein": "#F0E442", "deeltijd": "#56B4E9", "voltijd": "#0072B2"}
+CONTRACTS = ("onbepaald", "bepaald", "oproep", "uitzend", "niet_opgegeven")
+CONTRACT_LABELS = {"onbepaald": "Vast (onbepaalde tijd)", "bepaald": "Tijdelijk (bepaalde tijd)",
+                   "oproep": "Oproepcontract", "uitzend": "Uitzendcontract", "niet_opgegeven": "Contract niet opgegeven"}
+CONTRACT_COLOURS = {"onbepaald": "#009E73", "bepaald": "#56B4E9", "oproep": "#E69F00", "uitzend": "#CC79A7",
+                    "niet_opgegeven": "#999999"}
+WORK_STATE_COLOURS = {"geen": "#D55E00", "onbekend": "#BBBBBB"}
+NO_PILOT_LABEL = "Geen pilot (vergelijkingsgroep)"
 
 RISK_LEVELS = ("hoog", "verhoogd", "laag")
 RISK_LABELS = {"hoog": "Hoog risico", "verhoogd": "Verhoogd risico", "laag": "Laag risico"}

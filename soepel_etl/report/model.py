@@ -33,6 +33,8 @@ class Cell:
     share: float | None = None      # computed from exact counts, before suppression
     suppressed: bool = False        # set by disclosure control
     share_suppressed: bool = False
+    wage_n: int | None = None       # a wage percentile over this many outflows (value: euros; the wage rule)
+    decimals: int | None = None     # a non-person amount shown with this many decimals (e.g. euros and cents)
 
     @property
     def is_count(self) -> bool:
@@ -55,6 +57,8 @@ class Table:
     total_rows: set = field(default_factory=set)   # row indices to render as totals
     provisional: bool = False       # holds figures that change as data arrives (marked in title and note)
     withheld_rows: list = field(default_factory=list)   # labels of rows left out by disclosure control
+    shares_of: str = "rij"          # what a share is of: the row's total, or a column's ("kolom")
+    chart_skip: set = field(default_factory=set)   # column indices a stacked chart leaves out (subtotals)
 
     def cells(self):
         for _, cells in self.rows:

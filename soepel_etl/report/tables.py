@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..schema.rules import WINDOW
+from ..schema.rules import HOURS_FULL_TIME, WAGE_PERCENTILES, WINDOW, WORK_HORIZONS
 from . import labels as L
 from .model import Cell, Key, Table, key
 
@@ -83,12 +83,21 @@ PROVISIONAL_NOTE = ("Rijen gemarkeerd met ‘(voorlopig)’ tellen uitstromers v
                     "is waargenomen; die cijfers veranderen nog als er gegevens binnenkomen.")
 
 
-def mark_provisional(table: Table) -> Table:
+def mark_provisional(table: Table, note: str = PROVISIONAL_NOTE) -> Table:
     """A table with provisional figures says so in its title and its note (HTML and workbook alike)."""
     table.title += PROVISIONAL_TITLE
     table.provisional = True
-    table.note = f"{PROVISIONAL_NOTE} {table.note}".strip()
+    table.note = f"{note} {table.note}".strip()
     return table
+
+
+def provisional_rows(counter: Counter, row_dim: str, row_values, horizon: int) -> tuple[dict, bool]:
+    """The rows counting an outflow whose month u+horizon is not yet observed (suffix ‘(voorlopig)’),
+    and whether the table has any."""
+    open_ = counter.records["obs"].to_numpy() < horizon
+    suffix = {rv: PROVISIONAL_ROW for rv in row_values
+              if (open_ & (counter.records[row_dim] == rv).to_numpy(dtype=bool)).any()}
+    return suffix, bool(open_.any())
 
 
 def _present(values, ordered) -> list:
@@ -166,6 +175,208 @@ def outflow_tables(outflows: pd.DataFrame, cohort_labels: dict | None = None) ->
                  col_labels=L.SUSTAINED_LABELS, unit="uitstromers", colours=L.SUSTAINED_COLOURS, horizon=WINDOW),
     ]
     return out
+
+
+# -- work after outflow (definitions.md, "Work after outflow") ----------------------------------------
+def nearest_rank(values, p: int) -> float | None:
+    """The p-th percentile by nearest rank: x_⌈p·n/100⌉ of the ascending values; None when there are none."""
+    xs = sorted(float(v) for v in values)
+    if not xs:
+        return None
+    return xs[-(-p * len(xs) // 100) - 1]
+
+
+def _pilot_rows(outflows: pd.DataFrame, pilot_names: dict) -> tuple[list, dict]:
+    codes = sorted(set(outflows["pilot_code"].dropna()), key=lambda c: (c == L.NO_CODE, c))
+    return codes, {c: L.NO_PILOT_LABEL if c == L.NO_CODE else f"{pilot_names.get(c, c)} ({c})" for c in codes}
+
+
+def work_split(counter: Counter, *, id: str, title: str, k: int, detail_dim: str, detail_values,
+               detail_labels: dict, colours: dict, row_dim: str, row_values, row_labels: dict, stub: str,
+               note: str = "") -> Table:
+    """Rows × (geen werk | the split of those with work by ``detail_dim`` | met werk | nog onbekend | totaal)
+    in month u+k. Every cell is keyed so that each sum the reader sees is a partition of a shown key by one
+    more dimension: row total = geen + werk + onbekend (``w<k>``), werk = Σ detail (``detail_dim`` is set
+    only for outflows with work), and every column over the rows."""
+    w = f"w{k}"
+    suffix, provisional = provisional_rows(counter, row_dim, row_values, k)
+    rows, lines = [], []
+    for rv in list(row_values) + [None]:
+        rbase = key((row_dim, rv)) if rv is not None else ()
+        werk = key((w, "werk"), base=rbase)
+        details = [key((detail_dim, v), base=werk) for v in detail_values]
+        keys = [key((w, "geen"), base=rbase)] + details + [werk, key((w, "onbekend"), base=rbase), rbase]
+        cells = [count_cell(counter, x, rbase) for x in keys]
+        rows.append((("Totaal" if rv is None else L.label(row_labels, rv)) + suffix.get(rv, ""), cells))
+        lines += [(rbase, [keys[0], werk, keys[-2]]), (werk, details)]
+    for j, ck in enumerate(c.key for c in rows[-1][1]):
+        lines.append((ck, [rows[i][1][j].key for i in range(len(row_values))]))
+    columns = ([L.WORK_STATE_LABELS["geen"]] + [L.label(detail_labels, v) for v in detail_values]
+               + [L.WORK_STATE_LABELS["werk"], L.WORK_STATE_LABELS["onbekend"], "Totaal"])
+    table = Table(id=id, title=title, stub=stub, columns=columns, rows=rows, family="uitstroom",
+                  unit="uitstromers", note=note, chart="stacked", lines=lines, total_rows={len(rows) - 1},
+                  colours=[L.WORK_STATE_COLOURS["geen"]] + [colours.get(v, "#999999") for v in detail_values]
+                  + ["#000000", L.WORK_STATE_COLOURS["onbekend"]],
+                  chart_skip={1 + len(detail_values)})
+    return mark_provisional(table) if provisional else table
+
+
+def work_tables(outflows: pd.DataFrame, cohort_labels: dict | None, pilot_names: dict, sbi_names: dict,
+                minimum_wage: pd.DataFrame, employment_month: str | None) -> list[Table]:
+    """The section ‘Werk na uitstroom’: hours bands and contracts at 12 and 24 months per cohort, durable work
+    and the same employer per cohort and pilot, wage percentiles per cohort (``wage_n`` on each: the wage
+    rule), the SBI sections, and the statutory minimum wage to compare with (no person counts)."""
+    c = Counter(outflows)
+    cohorts = sorted(int(x) for x in outflows["cohort"].unique())
+    cohort_labels = cohort_labels or {}
+    by_cohort = dict(row_dim="cohort", row_values=cohorts, row_labels=cohort_labels, stub="Cohort (uitstroomjaar)")
+    tables = []
+    for k in WORK_HORIZONS:
+        tables.append(work_split(
+            c, id=f"baan_uren{k}", title=f"Uren per week in de {k}e maand na uitstroom, per cohort", k=k,
+            detail_dim=f"hb{k}", detail_values=L.WORK_BANDS, detail_labels=L.WORK_BAND_LABELS,
+            colours=L.WORK_BAND_COLOURS, **by_cohort,
+            note=f"Uren van alle banen samen in die maand: minder dan 52 uur per maand (12 per week), 52 tot "
+                 f"{HOURS_FULL_TIME} of {HOURS_FULL_TIME} uur of meer (35 per week). ‘Met werk’ is de som van de drie."))
+    for k in WORK_HORIZONS:
+        present = set(outflows[f"ct{k}"].dropna())
+        contracts = list(L.CONTRACTS) + sorted(present - set(L.CONTRACTS))
+        tables.append(work_split(
+            c, id=f"baan_contract{k}", title=f"Soort contract in de {k}e maand na uitstroom, per cohort", k=k,
+            detail_dim=f"ct{k}", detail_values=contracts, detail_labels=L.CONTRACT_LABELS,
+            colours=L.CONTRACT_COLOURS, **by_cohort,
+            note="Het contract van de hoofdbaan: de baan met de meeste uren in die maand."))
+    pilots, pilot_labels = _pilot_rows(outflows, pilot_names)
+    for dim, what, ident, note in (
+            ("dw", "Duurzaam werk bij één werkgever", "duurzaam",
+             "Duurzaam werk: in elk van de maanden 19 tot en met 24 na uitstroom bij dezelfde werkgever gewerkt, "
+             "en in maand 24 minstens 52 uur (12 uur per week)."),
+            ("se", "Bij dezelfde werkgever na 12 en 24 maanden", "werkgever",
+             "Dezelfde werkgever: in de 12e én de 24e maand na uitstroom uren bij dezelfde werkgever.")):
+        for row_dim, row_values, row_labels, stub, suffix in (
+                ("cohort", cohorts, cohort_labels, "Cohort (uitstroomjaar)", "cohort"),
+                ("pilot_code", pilots, pilot_labels, "Pilot van de instelling", "pilot")):
+            tables.append(crosstab(
+                c, id=f"baan_{ident}_{suffix}", title=f"{what}, per {suffix}", family="uitstroom", stub=stub,
+                row_dim=row_dim, row_values=row_values, row_labels=row_labels, col_dim=dim,
+                col_values=list(L.SUSTAINED), col_labels=L.SUSTAINED_LABELS, unit="uitstromers",
+                colours=L.SUSTAINED_COLOURS, horizon=WINDOW, note=note))
+    minimum = minimum_wage_table(minimum_wage, min(cohorts) + 1 if cohorts else None, employment_month)
+    for k in WORK_HORIZONS:
+        tables.append(wage_table(c, k, cohorts, cohort_labels, _minimum_note(minimum)))
+    tables.append(sector_table(c, sbi_names))
+    if minimum is not None:
+        tables.append(minimum)
+    return tables
+
+
+def wage_table(c: Counter, k: int, cohorts: list, cohort_labels: dict, minimum_note: str) -> Table:
+    """Per cohort: the outflows with a wage in month u+k (a person count) and the 25th, 50th and 75th
+    percentile of that wage (``sv_loon`` per month, all jobs), by nearest rank over those outflows."""
+    suffix, provisional = provisional_rows(c, "cohort", cohorts, k)
+    wages = c.records[f"wage{k}"].to_numpy(dtype=float)
+    rows, lines = [], []
+    for rv in cohorts + [None]:
+        rbase = key(("cohort", rv)) if rv is not None else ()
+        n_key = key((f"w{k}", "werk"), (f"lw{k}", "ja"), base=rbase)
+        mask = c.mask(n_key)
+        values = wages[mask]
+        cells = [count_cell(c, n_key)] + [Cell(value=nearest_rank(values, p), follows=n_key, wage_n=int(mask.sum()))
+                                          for p in WAGE_PERCENTILES]
+        rows.append((("Totaal" if rv is None else L.label(cohort_labels, rv)) + suffix.get(rv, ""), cells))
+    lines.append((rows[-1][1][0].key, [r[1][0].key for r in rows[:-1]]))
+    table = Table(
+        id=f"baan_loon{k}", title=f"Loon per maand in de {k}e maand na uitstroom, per cohort", stub="Cohort (uitstroomjaar)",
+        columns=["Uitstromers met loon", "25% verdient minder dan (€)", "Mediaan (€)", "75% verdient minder dan (€)"],
+        rows=rows, family="uitstroom", unit="uitstromers; lonen in euro per maand", lines=lines,
+        total_rows={len(rows) - 1},
+        note=("Het SV-loon (bruto loon voor de sociale verzekeringen) van alle banen samen in die maand, van de "
+              "uitstromers met werk van wie het loon is aangeleverd; percentielen naar rangnummer. Het maandloon "
+              "hangt af van het aantal uren: een loon onder het minimummaandloon betekent niet dat het uurloon onder "
+              f"het minimum ligt. {minimum_note}").strip())
+    return mark_provisional(table) if provisional else table
+
+
+def sector_table(c: Counter, sbi_names: dict) -> Table:
+    """Outflows with work in month u+12 and u+24 by the SBI section of their main job; shares of a column."""
+    present = set()
+    for k in WORK_HORIZONS:
+        present |= set(c.records[f"sb{k}"].dropna())
+    sections = sorted(present - {"onbekend"}) + (["onbekend"] if "onbekend" in present else [])
+    totals = [key((f"w{k}", "werk")) for k in WORK_HORIZONS]
+    rows = []
+    for s in sections + [None]:
+        label = "Totaal met werk" if s is None else (
+            "Sector onbekend" if s == "onbekend" else f"{s} {sbi_names.get(s, '')}".strip())
+        cells = [count_cell(c, total if s is None else key((f"sb{k}", s), base=total), total)
+                 for k, total in zip(WORK_HORIZONS, totals)]
+        rows.append((label, cells))
+    lines = [(total, [rows[i][1][j].key for i in range(len(sections))]) for j, total in enumerate(totals)]
+    table = Table(
+        id="baan_sector", title="Sector van de hoofdbaan (SBI-sectie) na 12 en 24 maanden", stub="SBI-sectie",
+        columns=[f"{k} maanden na uitstroom" for k in WORK_HORIZONS], rows=rows, family="uitstroom",
+        unit="uitstromers met werk", lines=lines, total_rows={len(rows) - 1}, shares_of="kolom",
+        note="De sectie van de Standaard Bedrijfsindeling (SBI, CBS) van de hoofdbaan, uit de eerste twee cijfers van "
+             "de SBI-code van de werkgever; ‘Sector onbekend’: geen of een onbekende code. Percentages: van de "
+             "uitstromers met werk in die maand.")
+    open_ = c.records["obs"].to_numpy() < min(WORK_HORIZONS)
+    if open_.any():
+        mark_provisional(table, "Voorlopig: van een deel van de uitstromers is deze maand nog niet waargenomen; "
+                                "deze cijfers veranderen nog als er gegevens binnenkomen.")
+    return table
+
+
+MINIMUM_AGES = (18, 19, 20, 21)
+
+
+def minimum_wage_table(minimum_wage: pd.DataFrame, first_year: int | None, last_month: str | None) -> Table | None:
+    """The statutory (youth) minimum wage for the ages of most young people a year or two after leaving the
+    mbo, for every period in force from January of ``first_year`` (the first year a wage 12 months after
+    outflow can fall in) to ``last_month`` (the employment coverage month): hourly, and for a month of
+    152 hours. From ``reference/national/minimumjeugdloon.csv``, which names its sources."""
+    if minimum_wage is None or not len(minimum_wage) or first_year is None or not last_month:
+        return None
+    mw = minimum_wage.assign(leeftijd=minimum_wage["leeftijd"].astype(int),
+                             uur=minimum_wage["minimum_uurloon"].astype(float))
+    periods = sorted(mw["geldig_vanaf"].unique())
+    start = max([p for p in periods if p <= f"{first_year}-01-01"] or periods[:1])
+    chosen = [p for p in periods if start <= p <= f"{last_month}-31"]
+    if not chosen:
+        return None
+    rows = []
+    for period in chosen:
+        part = mw[mw["geldig_vanaf"] == period].set_index("leeftijd")["uur"]
+        oldest = int(part.index.max())
+        hourly = [float(part.get(min(a, oldest))) for a in MINIMUM_AGES]   # the oldest listed: "… and older"
+        cells = [Cell(v, decimals=2) for v in hourly] + [Cell(round(v * HOURS_FULL_TIME, 2), decimals=2)
+                                                          for v in hourly]
+        rows.append((f"Vanaf {L.date_label(pd.Timestamp(period).date())}", cells))
+    sources = []
+    for period in chosen:
+        for src in mw.loc[mw["geldig_vanaf"] == period, "bron"].unique():
+            if src not in sources:
+                sources.append(src)
+    ages = [f"{a} jaar" for a in MINIMUM_AGES]
+    return Table(
+        id="minimumloon", title="Wettelijk minimum(jeugd)loon voor jongeren van 18 tot en met 21 jaar",
+        stub="Geldig", columns=[f"{a}: per uur (€)" for a in ages]
+        + [f"{a}: per maand van {HOURS_FULL_TIME} uur (€)" for a in ages], rows=rows, family=None, unit="euro",
+        note=(f"Per maand: het uurloon maal {HOURS_FULL_TIME} uur (35 uur per week, de grens voor voltijd in dit "
+              "rapport). Tot 2024 gold het minimumloon per week; het uurloon hier is het weekloon gedeeld door 40. "
+              "Sinds juli 2017 geldt vanaf 21 jaar het volledige minimumloon, daarvoor vanaf 23 jaar. Bron: "
+              + "; ".join(sources) + "."))
+
+
+def _minimum_note(minimum: Table | None) -> str:
+    if minimum is None:
+        return ""
+    label, cells = minimum.rows[-1]
+    n = len(MINIMUM_AGES)
+    month = {a: cells[n + i].value for i, a in enumerate(MINIMUM_AGES)}
+    fmt = lambda v: f"{v:,.0f}".replace(",", ".")  # noqa: E731
+    return (f"Ter vergelijking ({label.lower()}): het wettelijk minimumloon voor een maand van {HOURS_FULL_TIME} uur "
+            f"is € {fmt(month[18])} op 18 jaar, € {fmt(month[20])} op 20 jaar en € {fmt(month[21])} vanaf 21 jaar "
+            "(tabel ‘Wettelijk minimum(jeugd)loon’).")
 
 
 # -- interventions ----------------------------------------------------------------------------------

@@ -43,6 +43,17 @@ def table_suppression_note(stats: dict) -> str:
     return (f"Onderdrukt in deze tabel: {' en '.join(parts)}; samen {stats['persons']} personen "
             "(een persoon telt mee in elke cel waarin hij valt, ook in een totaal).")
 
+WORK_INTRO = (
+    "Wat voor werk hebben jongeren 12 en 24 maanden na hun uitstroom: hoeveel uur, met welk contract, voor welk "
+    "loon en in welke sector, en blijven ze bij hun werkgever? De pilots streven naar een gewone "
+    "arbeidsrelatie twee jaar na school en naar werkbehoud. Uitstromers van wie die maand nog niet is "
+    "waargenomen, staan als ‘nog onbekend’; tabellen met zulke cohorten zijn gemarkeerd als voorlopig. De "
+    "lonen staan naast het wettelijk minimum(jeugd)loon voor 18 tot en met 21 jaar, de leeftijd van de meeste "
+    "jongeren een of twee jaar na het mbo.")
+WORK_PUBLIEK = (
+    "Lonen in deze publieksversie: een percentiel staat er alleen als het op minstens 20 uitstromers berust, "
+    "afgerond op 10 euro; anders staat er ‘x’.")
+
 QUALITY_INTRO = ("Wat er is aangeleverd, wat is geweigerd en waarom, en welke regels in quarantaine staan. Deze "
                  "tabellen tellen bestanden en regels, geen personen.")
 QUALITY_PUBLIEK = (
@@ -85,6 +96,19 @@ DEFINITIONS = [
     ("Definitief en voorlopig",
      "Een uitkomst is definitief als de 24e maand na uitstroom is waargenomen. Voorlopige cijfers veranderen "
      "nog als er gegevens binnenkomen; definitieve niet. Cohorten met voorlopige cijfers staan gemarkeerd."),
+    ("Werk na 12 en 24 maanden",
+     "Met werk: in de 12e of 24e maand na uitstroom betaalde uren bij minstens één werkgever (een maand die later "
+     "op nul uur is gezet, telt niet). Uren per week: minder dan 12 (minder dan 52 uur per maand), 12 tot 35, of 35 "
+     "of meer (152 uur per maand of meer), alle banen samen. Het contract en de sector zijn die van de hoofdbaan: "
+     "de baan met de meeste uren in die maand."),
+    ("Duurzaam werk bij één werkgever",
+     "In elk van de maanden 19 tot en met 24 na uitstroom uren bij dezelfde werkgever, en in maand 24 minstens 12 "
+     "uur per week werk. Dezelfde werkgever: in de 12e én de 24e maand uren bij dezelfde werkgever."),
+    ("Loon",
+     "Het SV-loon van alle banen samen in die maand, als het van elke baan is aangeleverd. Percentielen naar "
+     "rangnummer: van n lonen van laag naar hoog is het p-de percentiel het loon op plaats p·n/100, naar boven "
+     "afgerond. Wie twee keer uitstroomt, telt twee keer mee. In de publieksversie staat een percentiel alleen "
+     "als het op minstens 20 uitstromers berust, afgerond op 10 euro."),
     ("Deelname aan de pilot",
      "In beeld: gevolgd, niet benaderd. Geïnformeerd: geïnformeerd over ondersteuning. Ondersteund: minstens "
      "één interventie gekregen. Alleen met geldige toestemming (gegeven, en niet ingetrokken op de peildatum); "

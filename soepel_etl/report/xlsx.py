@@ -36,6 +36,7 @@ def write_workbook(report: Report, path: Path, built_at) -> Path:
         "share_total": wb.add_format({"num_format": "0.0%", "bold": True, "top": 1}),
         "sup": wb.add_format({"align": "right", "font_color": "#8A5300"}),
         "sup_total": wb.add_format({"align": "right", "font_color": "#8A5300", "bold": True, "top": 1}),
+        "amount": wb.add_format({"num_format": "#,##0.00"}),
         "date": wb.add_format({"num_format": "dd-mm-yyyy", "align": "right"}),
         "text": wb.add_format({"text_wrap": False}),
         "note": wb.add_format({"italic": True, "font_color": "#57606A"}),
@@ -113,6 +114,8 @@ def _value(ws, f, row: int, col: int, cell, total: bool) -> None:
         ws.write_string(row, col, hidden_text(cell), f["sup_total" if total else "sup"])
     elif isinstance(v, bool):
         ws.write_string(row, col, "ja" if v else "nee")
+    elif isinstance(v, (int, float)) and cell.decimals:
+        ws.write_number(row, col, v, f["amount"])
     elif isinstance(v, (int, float)):
         ws.write_number(row, col, v, f["count_total" if total else "count"])
     elif isinstance(v, dt.date):

@@ -11,8 +11,9 @@ its minimum and maximum over non-negative integers:
   dimension that some table partitions by;
 - municipalities add up to their RMC region (the public reference list), unless the page says
   rows were left out;
-- by definition, provisional outflows are those whose month 24, sustained destination and sustained
-  work are unknown;
+- by definition, provisional outflows are those whose month 24, sustained destination, sustained
+  work, work in month 24, durable work and same employer are unknown; an outflow whose month 12 is
+  unknown has unknown work in month 12 (definitions.md, "Work after outflow": null when not observed);
 - the page states the persons in each table's suppressed cells: one more equation per table.
 
 Written independently of the package's solver (SciPy's interface to HiGHS, LP first: an integral
@@ -31,7 +32,9 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from soepel_etl.reference import shipped_reference_dir
 from tests.report.helpers import parse_key, parse_number, parse_tables
 
-IDENTITIES = [(("f24", "voorlopig"), ("m24", "onbekend"), ("sd", "onbekend"), ("sw", "onbekend"))]
+IDENTITIES = [(("f24", "voorlopig"), ("m24", "onbekend"), ("sd", "onbekend"), ("sw", "onbekend"),
+               ("w24", "onbekend"), ("dw", "onbekend"), ("se", "onbekend")),
+              (("m12", "onbekend"), ("w12", "onbekend"))]
 BIG = 10_000_000
 
 

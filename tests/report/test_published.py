@@ -95,6 +95,9 @@ def test_every_table_with_provisional_figures_is_marked(warehouse, reports):
     assert open_[24] > 0                                  # the warehouse has provisional figures
     horizon = {"pad_24_maanden": 24, "bestemming_cohort": 24, "bestemming_opleiding": 24, "werk_cohort": 24,
                "werk_opleiding": 24, "deelname_status12": 12, "deelname_bestemming": 24,
+               "baan_uren12": 12, "baan_uren24": 24, "baan_contract12": 12, "baan_contract24": 24,
+               "baan_duurzaam_cohort": 24, "baan_duurzaam_pilot": 24, "baan_werkgever_cohort": 24,
+               "baan_werkgever_pilot": 24, "baan_loon12": 12, "baan_loon24": 24, "baan_sector": 12,
                **{f"status{k}_{by}": k for k in (6, 12, 24) for by in ("cohort", "opleiding")}}
     for table_id, k in horizon.items():
         assert ("met voorlopige cijfers" in titles[table_id]) == (open_[k] > 0), table_id
@@ -107,5 +110,49 @@ def test_every_table_with_provisional_figures_is_marked(warehouse, reports):
     for label in labels:
         name = label.removesuffix(" (voorlopig)")
         assert label.endswith("(voorlopig)") == programmes[name], label
-    for table_id in ("risico_leeftijd", "risico_regio", "interventies_soort", "cohorten"):
+    for table_id in ("risico_leeftijd", "risico_regio", "interventies_soort", "cohorten", "minimumloon"):
         assert "met voorlopige cijfers" not in titles[table_id], table_id
+
+
+def _half_up(value: float, step: int) -> int:
+    from decimal import ROUND_HALF_UP, Decimal
+    return int((Decimal(repr(value)) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * step
+
+
+@pytest.mark.parametrize("report", ["publiek", "publiek_pilot"])
+def test_publiek_wage_percentiles_follow_the_wage_rule(warehouse, reports, report):
+    """definitions.md: a published wage percentile needs at least 20 outflows (WAGE_PUBLISH_MIN) and is
+    rounded to the nearest 10 euros (WAGE_PUBLISH_ROUND); the exact figures are recomputed from the mart."""
+    from soepel_etl.schema.rules import WAGE_PUBLISH_MIN, WAGE_PUBLISH_ROUND
+
+    assert (WAGE_PUBLISH_MIN, WAGE_PUBLISH_ROUND) == (20, 10)
+    pilot = f"AND pilot_code = '{PILOT}'" if report == "publiek_pilot" else ""
+    tables = parse_tables(reports[report]["html"].read_text(encoding="utf-8"))
+    con = duckdb.connect()
+    hidden = shown = 0
+    for k in (12, 24):
+        wages = f"list_sort(list(wage_{k}) FILTER (WHERE employed_{k} AND wage_{k} IS NOT NULL))"
+        exact = {r[0]: r[1:] for r in con.execute(f"""
+            SELECT cohort, coalesce(len({wages}), 0), {', '.join(f"{wages}[CAST(ceil({p} * len({wages}) / 100.0) AS BIGINT)]"
+                                                    for p in (25, 50, 75))}
+            FROM {_mart(warehouse, 'outflow_work')} WHERE true {pilot} GROUP BY cohort""").fetchall()}
+        total = con.execute(f"SELECT count(wage_{k}) FROM {_mart(warehouse, 'outflow_work')} "
+                            f"WHERE employed_{k} {pilot}").fetchone()[0]
+        for row in tables[f"baan_loon{k}"]["rows"][1:]:
+            label = row[0]["text"]
+            n = total if label == "Totaal" else exact[int(label.split(" ")[0])][0]
+            values = [parse_number(c["n"]) for c in row[2:5]]
+            if n < WAGE_PUBLISH_MIN:
+                assert values == ["x", "x", "x"], (k, label, n, values)
+                hidden += 1
+                continue
+            if parse_number(row[1]["n"]) in ("<10", "x"):   # its count hidden: the percentiles with it
+                assert values == ["x", "x", "x"], (k, label)
+                continue
+            for value, p_exact in zip(values, exact.get(int(label.split(" ")[0]), (None,) * 4)[1:]
+                                      if label != "Totaal" else (None,) * 3):
+                assert isinstance(value, float) and value % WAGE_PUBLISH_ROUND == 0, (k, label, value)
+                if p_exact is not None:
+                    assert value == _half_up(p_exact, WAGE_PUBLISH_ROUND), (k, label, value, p_exact)
+                shown += 1
+    assert hidden and shown, (hidden, shown)

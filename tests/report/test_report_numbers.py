@@ -185,3 +185,160 @@ def test_cli_report(warehouse, tmp_path):
     assert (tmp_path / "rmc-monitor-regio-RMC21-intern.xlsx").exists()
     with pytest.raises(SystemExit):
         main(["report", "--warehouse", str(warehouse), "--out", str(tmp_path), "--audience", "extern"])
+
+
+# -- work after outflow (marts/outflow_work, marts/cohort_work) ------------------------------------
+WORK_DIMS = {
+    "cohort": "cohort", "pilot_code": "pilot_code",
+    **{f"w{k}": f"CASE WHEN employed_{k} IS NULL THEN 'onbekend' WHEN employed_{k} THEN 'werk' ELSE 'geen' END"
+       for k in (12, 24)},
+    **{f"hb{k}": f"hours_band_{k}" for k in (12, 24)},
+    **{f"ct{k}": f"CASE WHEN contract_{k} = 'onbekend' THEN 'niet_opgegeven' ELSE contract_{k} END" for k in (12, 24)},
+    **{f"lw{k}": f"CASE WHEN wage_{k} IS NULL THEN 'nee' ELSE 'ja' END" for k in (12, 24)},
+    **{f"sb{k}": f"coalesce(sbi_section_{k}, 'onbekend')" for k in (12, 24)},
+    "dw": "CASE WHEN durable_work_24 IS NULL THEN 'onbekend' WHEN durable_work_24 THEN 'ja' ELSE 'nee' END",
+    "se": "CASE WHEN same_employer_12_24 IS NULL THEN 'onbekend' WHEN same_employer_12_24 THEN 'ja' ELSE 'nee' END",
+}
+WORK_TABLES = ("baan_uren12", "baan_uren24", "baan_contract12", "baan_contract24", "baan_duurzaam_cohort",
+               "baan_duurzaam_pilot", "baan_werkgever_cohort", "baan_werkgever_pilot", "baan_loon12", "baan_loon24",
+               "baan_sector")
+
+
+def _work_con(warehouse):
+    con = _con(warehouse)
+    for name in ("outflow_work", "cohort_work"):
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{warehouse}/marts/{name}/**/*.parquet', "
+                    "hive_partitioning=true)")
+    return con
+
+
+def test_every_work_cell_equals_a_query_on_outflow_work(warehouse, intern_tables):
+    con = _work_con(warehouse)
+    assert set(WORK_TABLES) <= set(intern_tables)
+    checked = 0
+    for table_id in WORK_TABLES:
+        for _, cell in _cells(intern_tables[table_id]):
+            key = parse_key(cell["key"])
+            if key is None:
+                continue
+            assert set(key) <= set(WORK_DIMS), (table_id, key)
+            where = " AND ".join(f"CAST({WORK_DIMS[d]} AS VARCHAR) = '{v}'" for d, v in key.items()) or "true"
+            expected = con.execute(f"SELECT count(*) FROM outflow_work WHERE {where}").fetchone()[0]
+            assert parse_number(cell["n"]) == expected, (table_id, key)
+            checked += 1
+    assert checked > 300
+
+
+def _cohort_rows(table):
+    """{cohort: {column header: cell}} for the body rows of a per-cohort table."""
+    header = [c["text"] for c in table["rows"][0]]
+    out = {}
+    for row in table["rows"][1:]:
+        label = row[0]["text"]
+        if label == "Totaal":
+            continue
+        out[int(label.split(" ")[0])] = dict(zip(header[1:], row[1:]))
+    return out
+
+
+def test_work_tables_equal_cohort_work(warehouse, intern_tables):
+    """The same figures from the other mart: counts per cohort and horizon summed over marts/cohort_work."""
+    con = _work_con(warehouse)
+    for k in (12, 24):
+        mart = {r[0]: r[1:] for r in con.execute(f"""
+            SELECT cohort, sum(outflows_observed), sum(employed), sum(hours_52_plus), sum(contract_onbepaald),
+                   sum(with_wage), sum(durable_work)
+            FROM cohort_work WHERE horizon = {k} GROUP BY cohort""").fetchall()}
+        hours = _cohort_rows(intern_tables[f"baan_uren{k}"])
+        contract = _cohort_rows(intern_tables[f"baan_contract{k}"])
+        wages = _cohort_rows(intern_tables[f"baan_loon{k}"])
+        durable = _cohort_rows(intern_tables["baan_duurzaam_cohort"])
+        assert set(hours) == set(mart)
+        for cohort, (observed, employed, h52, onbepaald, with_wage, durable_work) in mart.items():
+            n = {col: parse_number(c["n"]) for col, c in hours[cohort].items()}
+            assert n["Totaal"] - n["Nog onbekend"] == observed, (k, cohort)
+            assert n["Met werk (totaal)"] == employed, (k, cohort)
+            assert n["12 tot 35 uur per week"] + n["35 uur per week of meer"] == h52, (k, cohort)
+            assert parse_number(contract[cohort]["Vast (onbepaalde tijd)"]["n"]) == onbepaald, (k, cohort)
+            assert parse_number(wages[cohort]["Uitstromers met loon"]["n"]) == with_wage, (k, cohort)
+            if k == 24:
+                assert parse_number(durable[cohort]["Ja"]["n"]) == durable_work, cohort
+
+
+def _half_up(value: float, step: int) -> int:
+    from decimal import ROUND_HALF_UP, Decimal
+    return int((Decimal(repr(value)) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * step
+
+
+def _nearest_rank_sql(k: int, p: int) -> str:
+    wages = f"list_sort(list(wage_{k}) FILTER (WHERE employed_{k} AND wage_{k} IS NOT NULL))"
+    return f"CASE WHEN len({wages}) > 0 THEN {wages}[CAST(ceil({p} * len({wages}) / 100.0) AS BIGINT)] END"
+
+
+def test_wage_percentiles_equal_the_marts(warehouse, intern_tables):
+    """Intern: each cohort's percentiles by nearest rank over marts/outflow_work, in whole euros; and the
+    report's percentile rule gives marts/cohort_work's figures on that mart's own groups."""
+    from soepel_etl.report.tables import nearest_rank
+
+    con = _work_con(warehouse)
+    shown = 0
+    for k in (12, 24):
+        expected = {r[0]: r[1:] for r in con.execute(
+            f"SELECT cohort, {', '.join(_nearest_rank_sql(k, p) for p in (25, 50, 75))} FROM outflow_work "
+            "GROUP BY cohort").fetchall()}
+        rows = _cohort_rows(intern_tables[f"baan_loon{k}"])
+        for cohort, values in expected.items():
+            cells = [rows[cohort][c]["n"] for c in ("25% verdient minder dan (€)", "Mediaan (€)",
+                                                    "75% verdient minder dan (€)")]
+            for value, cell in zip(values, cells):
+                if value is None:
+                    assert cell == "–", (k, cohort)
+                else:
+                    assert parse_number(cell) == _half_up(value, 1), (k, cohort, value, cell)
+                    shown += 1
+        groups = con.execute(f"""
+            SELECT w.wage_p25, w.wage_p50, w.wage_p75, list(o.wage_{k}) FILTER (WHERE o.employed_{k}
+                   AND o.wage_{k} IS NOT NULL)
+            FROM cohort_work AS w JOIN outflow_work AS o USING (cohort, pilot_code, niveau, diploma)
+            WHERE w.horizon = {k} GROUP BY ALL""").fetchall()
+        assert len(groups) > 20
+        for p25, p50, p75, wages in groups:
+            assert [nearest_rank(wages or [], p) for p in (25, 50, 75)] == [p25, p50, p75]
+    assert shown > 20
+
+
+def test_sectors_have_their_dutch_names(warehouse, intern_tables):
+    from soepel_etl.reference import national_table
+
+    names = {r["sectie"]: r["naam"] for r in national_table("sbi_secties")}
+    con = _work_con(warehouse)
+    sections = {s for (s,) in con.execute("SELECT sbi_section_12 FROM outflow_work WHERE sbi_section_12 IS NOT NULL "
+                                          "UNION SELECT sbi_section_24 FROM outflow_work "
+                                          "WHERE sbi_section_24 IS NOT NULL").fetchall()}
+    labels = [row[0]["text"] for row in intern_tables["baan_sector"]["rows"][1:-1]]
+    assert sections and {f"{s} {names[s]}" for s in sections} <= set(labels)
+
+
+def test_minimum_wage_table_is_the_shipped_table_with_its_source(reports):
+    from html import unescape
+
+    from soepel_etl.reference import national_table
+
+    html = reports["intern"]["html"].read_text(encoding="utf-8")
+    table = parse_tables(html)["minimumloon"]
+    rows = national_table("minimumjeugdloon")
+    hourly = {(r["geldig_vanaf"], int(r["leeftijd"])): float(r["minimum_uurloon"]) for r in rows}
+    body = table["rows"][1:]
+    assert body
+    months = {m: i + 1 for i, m in enumerate(("januari", "februari", "maart", "april", "mei", "juni", "juli",
+                                              "augustus", "september", "oktober", "november", "december"))}
+    for row in body:
+        day, month, year = row[0]["text"].removeprefix("Vanaf ").split(" ")
+        period = f"{year}-{months[month]:02d}-{int(day):02d}"
+        for i, age in enumerate((18, 19, 20, 21)):
+            assert parse_number(row[1 + i]["n"]) == pytest.approx(hourly[(period, age)]), (period, age)
+            assert parse_number(row[5 + i]["n"]) == pytest.approx(round(hourly[(period, age)] * 152, 2))
+        for source in {r["bron"] for r in rows if r["geldig_vanaf"] == period}:
+            assert source in unescape(html), source
+    section = html.split('<section class="part" id="werk"', 1)[1].split("</section>", 1)[0]
+    assert "18 tot en met 21 jaar" in section and "minimum" in section
