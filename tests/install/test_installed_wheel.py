@@ -21,7 +21,7 @@ from tests.install.helpers import (OTHERS, REPO, TEST_KEY_TEXT, build_wheel, che
                                    make_venv, run)
 
 PERSONS = "300"
-DAGS = {"soepel_ingest", "soepel_build", "soepel_report"}
+DAGS = {"soepel_ingest", "soepel_build", "soepel_report", "soepel_signal_list"}
 
 IMPORT_EVERY_MODULE = """
 import importlib, json, pkgutil, sys
