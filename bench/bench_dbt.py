@@ -57,18 +57,10 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
+from bench_build import KEY, prepare  # noqa: E402  (the same ingest and key as the build benchmark)
 from bench_ingest import run_measured  # noqa: E402
 
-KEY = "bench-key-" + "0123456789abcdef" * 3
 RESULTS = ROOT / "bench" / "results" / "dbt_vs_runner.json"
-
-INGEST = """
-import sys
-from soepel_etl import pipeline
-from soepel_etl.settings import Settings
-s = Settings.resolve(landing=sys.argv[1], warehouse=sys.argv[2])
-print("\\n".join(pipeline.ingest_files(s).lines()), file=sys.stderr)
-"""
 
 BUILD = """
 import sys, json
@@ -384,14 +376,7 @@ def main() -> None:
         "load_average_at_start": load_average(),
     }
     try:
-        if not landing.exists():
-            t = time.perf_counter()
-            from soepel_etl.synthetic import generate
-            generate(landing, persons=args.persons, seed=2024)
-            result["generate_s"] = round(time.perf_counter() - t, 1)
-        if not (warehouse / "staging").exists():
-            ingest = run_measured(INGEST, str(landing), str(warehouse))
-            result["ingest"] = {k: ingest[k] for k in ("wall_s", "peak_rss_mb")}
+        prepare(landing, warehouse, args.persons, result, run_measured)
         if not args.skip_runner:
             ours = run_measured(BUILD, str(landing), str(warehouse))
             detail = [json.loads(l[len("BUILDJSON "):]) for l in ours["log"].splitlines() if l.startswith("BUILDJSON ")][0]

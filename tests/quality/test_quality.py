@@ -136,20 +136,16 @@ def _patch_sql(monkeypatch, model: str, wrap: str) -> None:
     monkeypatch.setattr(catalog, "models", lambda: planted)
 
 
-def test_a_duplicated_person_month_stops_the_run(landing, warehouse, monkeypatch):
+@pytest.mark.parametrize("model, expected", [
+    ("core/person_month", ("core_person_month", "one row per person-month", "core/person_month")),
+    ("marts/outflow_work", ("marts_outflow_work", "one row per outflow", "the same outflows")),
+])
+def test_a_row_counted_twice_stops_the_run(landing, warehouse, monkeypatch, model, expected):
     deliver(landing, "onderwijs_25PZ_20200315.csv", rows(25))
     run_pipeline(landing, warehouse)
     deliver(landing, "onderwijs_25PZ_20200415.csv", rows(5, prefix="H"))
-    _patch_sql(monkeypatch, "core/person_month", "SELECT * FROM ({q}) UNION ALL (SELECT * FROM ({q}) LIMIT 1)")
-    _fails_critically(landing, warehouse, "core_person_month", "one row per person-month", "core/person_month")
-
-
-def test_an_outflow_counted_twice_in_the_work_mart_stops_the_run(landing, warehouse, monkeypatch):
-    deliver(landing, "onderwijs_25PZ_20200315.csv", rows(25))
-    run_pipeline(landing, warehouse)
-    deliver(landing, "onderwijs_25PZ_20200415.csv", rows(5, prefix="H"))
-    _patch_sql(monkeypatch, "marts/outflow_work", "SELECT * FROM ({q}) UNION ALL (SELECT * FROM ({q}) LIMIT 1)")
-    _fails_critically(landing, warehouse, "marts_outflow_work", "one row per outflow", "the same outflows")
+    _patch_sql(monkeypatch, model, "SELECT * FROM ({q}) UNION ALL (SELECT * FROM ({q}) LIMIT 1)")
+    _fails_critically(landing, warehouse, *expected)
 
 
 def test_no_identifier_birth_date_or_key_in_any_gx_output(landing, warehouse):
