@@ -192,7 +192,7 @@ def test_data_dictionary_questions_from_cli_python_and_sqlalchemy(generated):
 
     _, warehouse, _, _ = generated
     queries = _dictionary_queries()
-    assert len(queries) == 3
+    assert len(queries) == 5        # the three of the risk monitor and outcomes, two of work after outflow
     catalog = warehouse / "catalog.duckdb"
     engine = sqlalchemy.create_engine(f"duckdb:///{catalog}", connect_args={"read_only": True})
     cli = shutil.which("duckdb", path=str(Path(sys.executable).parent))
