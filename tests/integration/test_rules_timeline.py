@@ -105,6 +105,23 @@ def test_a_later_delivery_replaces_only_its_own_employers_month(tmp_path):
     assert s.timeline(p)["2020-11"]["hours"] == 11
 
 
+def test_a_restated_month_without_sv_loon_has_no_wage(tmp_path):
+    # the later delivery is the current version of the record as a whole: a restatement that leaves
+    # sv_loon empty has no wage, it does not keep the earlier version's wage
+    s = Scenario(tmp_path, coverage="2021-12")
+    p = s.person()
+    s.enrol(p, "2019-08-01", "2020-06-30")
+    s.work(p, "2020-09", 40, employer="A", delivery="2020-12-31", sv_loon=1800)
+    s.work(p, "2020-09", 32, employer="A", delivery="2021-03-31", sv_loon="")
+    s.work(p, "2020-10", 40, employer="A", delivery="2020-12-31", sv_loon=1800)
+    s.work(p, "2020-10", 36, employer="A", delivery="2021-03-31", sv_loon=1700)
+    s.run()
+    (person_id,) = [r["person_id"] for r in s.table("core/persons") if r["person_key"] == s.key(p)]
+    months = {r["month"]: r for r in s.table("core/employment_months") if r["person_id"] == person_id}
+    assert (months["2020-09"]["hours"], months["2020-09"]["sv_wage"]) == (32, None)
+    assert (months["2020-10"]["hours"], months["2020-10"]["sv_wage"]) == (36, 1700)
+
+
 def test_coverage_and_onbekend(tmp_path):
     # employment known until 2021-06, education until 2021-12: observed until 2021-06
     s = Scenario(tmp_path, employment_coverage="2021-06", education_coverage="2021-12")

@@ -7,6 +7,8 @@
 -- Rows of one file are unique per record key, so a person-month delivered by a single file needs
 -- no version check; only months delivered by more than one file (restated, or a person who moved
 -- between senders) are resolved per record key. That keeps the big source to one aggregate.
+-- arg_max_null, not arg_max: the current version wins as a whole, an empty sv_loon included
+-- (arg_max skips NULLs and would keep the earlier version's wage).
 WITH werk AS NOT MATERIALIZED (   -- scanned twice: cheap, staging werk is sorted by person
     SELECT person_id, employer_id, month_index, hours, sv_wage, file_rank
     FROM stg_werk_ranked
@@ -21,7 +23,7 @@ WITH werk AS NOT MATERIALIZED (   -- scanned twice: cheap, staging werk is sorte
            sum(sv_wage) AS sv_wage
     FROM (
         SELECT person_id, employer_id, month_index,
-               arg_max(hours, file_rank) AS hours, arg_max(sv_wage, file_rank) AS sv_wage
+               arg_max_null(hours, file_rank) AS hours, arg_max_null(sv_wage, file_rank) AS sv_wage
         FROM werk SEMI JOIN (SELECT person_id, month_index FROM per_month WHERE several_files)
             USING (person_id, month_index)
         GROUP BY person_id, employer_id, month_index
