@@ -358,6 +358,30 @@ def _werk(run: _Run) -> None:
 
 
 # ---- uitkeringen ----------------------------------------------------------------------------
+def _spells_per_delivery(sel: np.ndarray, start: np.ndarray, end: np.ndarray, K: np.ndarray):
+    """For spells ``sel`` (with their start and end days) and the extraction days ``K`` of a sender's
+    deliveries: per delivery ``k`` that has rows, ``(k, rows, datum_eind)``. A spell first appears in
+    the first delivery after its start, still open when it ended after that extraction; the first
+    delivery after its end repeats it with the end filled in (a correction of the earlier row)."""
+    nk = len(K)
+    ended = end != NA
+    kf = np.searchsorted(K, start, side="left")
+    ke = np.where(ended, np.searchsorted(K, np.where(ended, end, 0), side="left"), nk)
+    ok = kf < nk
+    v1 = np.flatnonzero(ok)
+    v2 = np.flatnonzero(ok & ended & (ke > kf) & (ke < nk))
+    ve = np.concatenate([sel[v1], sel[v2]])
+    vk = np.concatenate([kf[v1], ke[v2]])
+    vend = np.concatenate([np.where(ke[v1] <= kf[v1], end[v1], NA), end[v2]]).astype(np.int32)
+    order = np.lexsort((ve, vk))
+    ve, vk, vend = ve[order], vk[order], vend[order]
+    bounds = np.searchsorted(vk, np.arange(nk + 1))
+    for k in range(nk):
+        a, b = bounds[k], bounds[k + 1]
+        if a < b:
+            yield k, ve[a:b], vend[a:b]
+
+
 def _uitkeringen(run: _Run) -> None:
     t, ref = run.t, run.ref
     b = t.ben
@@ -370,30 +394,12 @@ def _uitkeringen(run: _Run) -> None:
         sel = np.flatnonzero(t.sender[b["pid"]] == s)
         if sel.size == 0:
             continue
-        start, end = b["start"][sel], b["end"][sel]
-        ended = end != NA
-        kf = np.searchsorted(K, start, side="left")
-        ke = np.where(ended, np.searchsorted(K, np.where(ended, end, 0), side="left"), nk)
-        ok = kf < nk
-        v1 = np.flatnonzero(ok)
-        v2 = np.flatnonzero(ok & ended & (ke > kf) & (ke < nk))
-        ve = np.concatenate([sel[v1], sel[v2]])
-        vk = np.concatenate([kf[v1], ke[v2]])
-        vend = np.concatenate([np.where(ke[v1] <= kf[v1], end[v1], NA), end[v2]]).astype(np.int32)
-        order = np.lexsort((ve, vk))
-        ve, vk, vend = ve[order], vk[order], vend[order]
-        bounds = np.searchsorted(vk, np.arange(nk + 1))
-        for k in range(nk):
-            a, bb = bounds[k], bounds[k + 1]
-            if a == bb:
-                continue
-            idx = ve[a:bb]
-            pid = b["pid"][idx]
-            cols = run.id_cols(pid)
+        for k, idx, vend in _spells_per_delivery(sel, b["start"][sel], b["end"][sel], K):
+            cols = run.id_cols(b["pid"][idx])
             cols.update({"uitkering": Col("text", M.BENEFITS[b["kind"][idx]]),
                          "datum_start": Col("date", b["start"][idx]),
-                         "datum_eind": Col("date", vend[a:bb])})
-            run.write("uitkeringen", code, int(D[k]), cols, bb - a, showcase=(si == 1 and k == nk // 2),
+                         "datum_eind": Col("date", vend)})
+            run.write("uitkeringen", code, int(D[k]), cols, len(idx), showcase=(si == 1 and k == nk // 2),
                       optional_cols=("onderwijsnummer",))
 
 
@@ -457,36 +463,19 @@ def _interventies(run: _Run) -> None:
     for pi, pilot in enumerate(run.ref.pilots):
         D = _pilot_schedule(run, "interventies", pilot)
         K = D - 7
-        nk = len(K)
         sel = np.flatnonzero(it["pilot"] == pilot)
         if sel.size == 0:
             continue
-        start, end = it["start"][sel], it["end"][sel]
-        ended = end != NA
-        kf = np.searchsorted(K, start, side="left")
-        ke = np.where(ended, np.searchsorted(K, np.where(ended, end, 0), side="left"), nk)
-        ok = kf < nk
-        v1 = np.flatnonzero(ok)
-        v2 = np.flatnonzero(ok & ended & (ke > kf) & (ke < nk))
-        ve = np.concatenate([sel[v1], sel[v2]])
-        vk = np.concatenate([kf[v1], ke[v2]])
-        vend = np.concatenate([np.where(ke[v1] <= kf[v1], end[v1], NA), end[v2]]).astype(np.int32)
-        order = np.lexsort((ve, vk))
-        ve, vk, vend = ve[order], vk[order], vend[order]
-        bounds = np.searchsorted(vk, np.arange(nk + 1))
-        for k in range(nk):
-            a, b = bounds[k], bounds[k + 1]
-            if a == b:
-                continue
-            idx = ve[a:b]
+        for k, idx, vend in _spells_per_delivery(sel, it["start"][sel], it["end"][sel], K):
+            n = len(idx)
             rr = _stable_rng(run.seed, "interventies-rows", pilot, k)
             cols = run.id_cols(it["pid"][idx])
-            cols.update({"pilot": Col("text", np.full(b - a, pilot)),
+            cols.update({"pilot": Col("text", np.full(n, pilot)),
                          "interventie": Col("text", M.INTERVENTIES[it["code"][idx]]),
                          "datum_start": Col("date", it["start"][idx]),
-                         "datum_eind": Col("date", vend[a:b]),
-                         "uren": Col("dec", np.where(rr.random(b - a) < 0.1, np.nan, it["uren"][idx]))})
-            run.write("interventies", pilot, int(D[k]), cols, b - a, showcase=(pi == 3 and k == 1))
+                         "datum_eind": Col("date", vend),
+                         "uren": Col("dec", np.where(rr.random(n) < 0.1, np.nan, it["uren"][idx]))})
+            run.write("interventies", pilot, int(D[k]), cols, n, showcase=(pi == 3 and k == 1))
 
 
 # ---- whole-file bad input ---------------------------------------------------------------------
