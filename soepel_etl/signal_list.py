@@ -179,6 +179,9 @@ def write_signal_list(warehouse: Path, bsn_list: Path, out: Path, key: Pseudonym
     if not out.parent.is_dir():
         raise FileNotFoundError(f"the folder of {out} does not exist")
     risk_monitor = _risk_monitor_source(warehouse)
+    if out.resolve().is_relative_to(Path(warehouse).resolve()):
+        # it pairs BSNs with risk flags: the warehouse is shared with analysts and backed up
+        raise SignalListError("the answer never enters the warehouse: give --out a path outside it")
     ipad, opad = key.pads()
     # the list may spill or be transcoded: only ever inside a private (0700) folder outside the warehouse
     with tempfile.TemporaryDirectory(prefix="soepel-signal-") as work:

@@ -39,7 +39,9 @@ COVERAGE_SCHEMA = pa.schema([
 ])
 PACKAGE = Path(__file__).resolve().parents[1]
 # the code a build's result depends on, relative to the package (a change in any of them rebuilds)
-BUILD_CODE = ("models/**/*.sql", "models/**/*.py", "schema/*.py", "quality/suites.py", "quality/reductions.py")
+BUILD_CODE = ("models/**/*.sql", "models/**/*.py", "schema/*.py", "quality/suites.py", "quality/reductions.py",
+              "reference/*.py", "reference/national/*.csv",     # region lookups, the SBI sections
+              "extracts/werk_senders.py")                        # which werk sender holds coverage back
 
 
 def code_digest(package: Path | None = None) -> str:

@@ -79,6 +79,12 @@ def test_a_change_in_the_build_code_rebuilds(landing, warehouse, tmp_path, monke
     rules = copy / "schema" / "rules.py"
     rules.write_text(rules.read_text() + "\n# a changed rule\n")
     assert run_pipeline(landing, warehouse).build is not None
+    # what the build reads besides models and rules: the national tables, region lookups, the sender rule
+    for read in ("reference/national/sbi_secties.csv", "reference/__init__.py", "extracts/werk_senders.py"):
+        assert run_pipeline(landing, warehouse).build_skipped
+        path = copy / read
+        path.write_text(path.read_text() + ("\n" if read.endswith(".csv") else "\n# changed\n"))
+        assert run_pipeline(landing, warehouse).build is not None, read
 
 
 def test_run_force_rebuilds(landing, warehouse, monkeypatch, capsys):

@@ -153,6 +153,7 @@ def test_a_list_without_a_bsn_column_is_refused(warehouse, tmp_path, key_env, ca
     ("other format out", "give --out a .csv name"),
     ("not a list format", "must be a .csv or .xlsx file"),
     ("no list", "does not exist"),
+    ("out in the warehouse", "never enters the warehouse"),
 ])
 def test_other_errors_exit_non_zero_with_a_clear_message(warehouse, tmp_path, key_env, capsys, case, message):
     bsn_list = write_csv_list(tmp_path / "inwoners.csv", [AT_RISK])
@@ -166,6 +167,8 @@ def test_other_errors_exit_non_zero_with_a_clear_message(warehouse, tmp_path, ke
         args["--warehouse"] = str(tmp_path / "empty")
     elif case == "other format out":
         args["--out"] = str(tmp_path / "antwoord.xlsx")
+    elif case == "out in the warehouse":
+        args["--out"] = str(warehouse / "marts" / "antwoord.csv")
     elif case == "not a list format":
         args["--bsn-list"] = str(bsn_list.rename(tmp_path / "inwoners.txt"))
     else:
