@@ -234,8 +234,8 @@ def read_status(warehouse: Path, current_code: dict | None = None, month: str | 
     history = read_load_history(warehouse).to_pylist()
     first = [r for r in history if r["version"] == 1]
     in_window = [r for r in first if since is None or r["run_id"] > since["run_id"]]
-    runs = sorted({r["run_id"] for r in history if since is None or r["run_id"] > since["run_id"]}
-                  | ({latest["run_id"]} if latest else set()) - ({since["run_id"]} if since else set()))
+    runs = sorted(({r["run_id"] for r in history if since is None or r["run_id"] > since["run_id"]}
+                   | ({latest["run_id"]} if latest else set())) - ({since["run_id"]} if since else set()))
     loaded_dates = [r["delivery_date"] for r in first if r["outcome"] == "loaded" and r["delivery_date"]]
     status = Status(since, latest, runs, month or (_month(max(loaded_dates)) if loaded_dates else None))
     for r in in_window:

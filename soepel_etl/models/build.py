@@ -8,7 +8,7 @@ files, the coverage months, and the rules and the build's values as DuckDB macro
 
 The per-person models only ever relate rows of one person, so they are built for one range of
 ``person_id`` at a time and written part by part: memory stays bounded by the size of a range, not
-of the country (docs/architecture.md, "How the build scales").
+of the country (docs/data-dictionary.md, "How the build scales").
 """
 
 from __future__ import annotations
@@ -152,8 +152,9 @@ def _reference_views(con, reference_dir: Path) -> None:
     national = resources.files("soepel_etl.reference").joinpath("national")
     for entry in national.iterdir():
         if entry.name.endswith(".csv"):
+            # a table, not a view: as_file's path may be a temporary copy, gone after the block
             with resources.as_file(entry) as path:
-                con.execute(f"CREATE OR REPLACE TEMP VIEW national_{entry.name[:-4]} AS "
+                con.execute(f"CREATE OR REPLACE TEMP TABLE national_{entry.name[:-4]} AS "
                             f"SELECT * FROM {reference_sql(path.parent, entry.name[:-4])}")
     con.execute("""CREATE OR REPLACE TEMP TABLE ref_instellingen AS
         SELECT upper(trim(brin)) AS brin, min(nullif(trim(pilot), '')) AS pilot
@@ -187,8 +188,8 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
           person_months_per_range: int = PERSON_MONTHS_PER_RANGE) -> BuildResult:
     """Rebuild every core table and mart from staging into ``tx`` (replacing each table whole).
 
-    ``observer`` (the pipeline passes the quality run's) sees each table while it is at hand;
-    ``finish(con, coverage)``, when given, runs on the build's connection once every table exists."""
+    ``observer`` (the pipeline passes the quality run's) sees each table while it is at hand, and its
+    ``build_finished(con, coverage)`` runs on the build's connection once every table exists."""
     con = connect(tx.tmp / "build", memory_limit)
     try:
         for source in SOURCES:

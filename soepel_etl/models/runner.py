@@ -4,7 +4,7 @@ Transaction.
 Whole tables are built, written and checked one by one; afterwards only what later models read
 stays in memory. The per-person models then run range by range of ``person_id`` (each range small
 enough for memory, see docs/architecture.md), each writing its part; the whole tables that read
-them (``marts/cohort_outcomes``) come last, reading the written parts back. A quality observer,
+them (``marts/cohort_outcomes``, ``marts/cohort_work``) come last, reading the written parts back. A quality observer,
 passed in by the caller, sees every table while it is at hand; the runner knows nothing of GX.
 """
 

@@ -35,9 +35,6 @@ WAGE_PUBLISH_ROUND = 10           # … and is rounded to the nearest 10 euros
 NO_CODE = "-"                     # pilot or region unknown / none
 NO_REGISTRATION = "geen_registratie"
 
-# months per status in the window u+1 … u+24 (marts/outflow_outcomes), in STATUS_PRIORITY order
-MONTHS_24 = tuple(f"months_{status}_24" for status in STATUS_PRIORITY)
-
 
 def status_sql(observed: str, bbl: str, enrolled: str, employed: str, benefit: str) -> str:
     """The monthly status as one SQL CASE, in the spec's priority order."""
