@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import sys
 import tempfile
@@ -55,9 +56,15 @@ con.execute(f"COPY (SELECT * FROM read_parquet('{sys.argv[1]}/*.parquet')) TO '{
 
 
 def measured(code: str, *args: str) -> dict:
-    """bench_ingest.run_measured (fresh subprocess, wall time, max RSS) plus the build's own figures."""
+    """bench_ingest.run_measured (fresh subprocess, wall time, max RSS) plus the build's own figures and
+    the child's CPU time (user + system): on a shared machine wall time grows with the load, CPU time
+    far less, so both are kept."""
     os.environ["SOEPEL_PSEUDONYM_KEY"] = KEY
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = run_measured(code, *args)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result["cpu_s"] = round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 1)
+    result["load_average"] = round(os.getloadavg()[0], 1)
     lines = result["log"].splitlines()
     extra = [json.loads(l[len("BUILDJSON "):]) for l in lines if l.startswith("BUILDJSON ")]
     result["wall_s"] = round(result["wall_s"], 1)
@@ -92,10 +99,12 @@ def main() -> None:
         prepare(landing, warehouse, args.persons, result, measured)
         build = measured(BUILD, str(landing), str(warehouse))
         copy = measured(COPY, str(warehouse / "core" / "person_month"), str(work / "person_month_copy.parquet"))
-        result["build"] = {"wall_s": build["wall_s"], "peak_rss_mb": build["peak_rss_mb"],
+        result["build"] = {"wall_s": build["wall_s"], "cpu_s": build["cpu_s"], "peak_rss_mb": build["peak_rss_mb"],
+                           "load_average_after": build["load_average"],
                            "seconds_per_table": build["detail"]["seconds"], "rows": build["detail"]["rows"]}
-        result["copy_person_month"] = {k: copy[k] for k in ("wall_s", "peak_rss_mb")}
+        result["copy_person_month"] = {k: copy[k] for k in ("wall_s", "cpu_s", "peak_rss_mb", "load_average")}
         result["ratio_build_to_copy"] = round(build["wall_s"] / copy["wall_s"], 2)
+        result["ratio_build_to_copy_cpu"] = round(build["cpu_s"] / copy["cpu_s"], 2)
         result["targets"] = {"build_s_max": 60, "peak_rss_mb_max": 4096, "ratio_max": 4}
         result["met"] = (build["wall_s"] <= 60 and build["peak_rss_mb"] <= 4096 and result["ratio_build_to_copy"] <= 4)
         print(json.dumps(result, indent=1))
