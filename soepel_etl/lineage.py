@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from .privacy import mask_identifiers
+from .schema.sql import literal
 from .quality.runner import QUALITY
 
 # the suites that judge a table as a whole and are not named after it (quality/suites.py REGRESSIONS):
@@ -65,17 +66,13 @@ class StageLineage:
     outputs: list[Dataset] = field(default_factory=list)
 
 
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def table_fields(warehouse: Path, relpath: str) -> list[tuple[str, str]]:
     """The columns of a written table (a folder of Parquet parts, maybe hive-partitioned) or file."""
     target = Path(warehouse) / relpath
     if target.is_file():
-        scan = f"read_parquet({_lit(str(target))})"
+        scan = f"read_parquet({literal(str(target))})"
     elif target.is_dir() and any(target.rglob("*.parquet")):
-        scan = f"read_parquet({_lit(str(target / '**' / '*.parquet'))}, hive_partitioning=true, union_by_name=true)"
+        scan = f"read_parquet({literal(str(target / '**' / '*.parquet'))}, hive_partitioning=true, union_by_name=true)"
     else:
         return []
     con = duckdb.connect()
@@ -175,7 +172,7 @@ def _last_build_rows(warehouse: Path) -> dict[str, int]:
     folder = Path(warehouse) / "_meta" / "builds"
     if not any(folder.glob("*.parquet")):
         return {}
-    row = duckdb.sql(f"SELECT rows FROM read_parquet({_lit(str(folder / '*.parquet'))}) "
+    row = duckdb.sql(f"SELECT rows FROM read_parquet({literal(str(folder / '*.parquet'))}) "
                      "ORDER BY built_at DESC LIMIT 1").fetchall()
     return json.loads(row[0][0]) if row and row[0][0] else {}
 

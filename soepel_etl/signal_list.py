@@ -26,6 +26,7 @@ import duckdb
 from .extracts.reader import Unreadable, read_delivery
 from .identity.identifiers import bsn_valid_sql, normalised_sql
 from .identity.pseudonyms import PseudonymKey, hmac_sql
+from .schema.sql import parquet
 
 BSN_COLUMN = "bsn"
 FORMATS = ("csv", "xlsx")
@@ -68,8 +69,7 @@ def _risk_monitor_source(warehouse: Path) -> str:
     if not folder.is_dir() or not any(folder.rglob("*.parquet")):
         raise FileNotFoundError(f"the warehouse {warehouse} has no {RISK_MONITOR.as_posix()}: "
                                 "run `soepel-etl run` first")
-    glob = str(folder / "**" / "*.parquet").replace("'", "''")
-    return f"read_parquet('{glob}', hive_partitioning=true, union_by_name=true)"
+    return parquet(folder / "**" / "*.parquet", hive_partitioning="true", union_by_name="true")
 
 
 def _read_list(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, workdir: Path):

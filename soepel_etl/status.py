@@ -29,6 +29,7 @@ from .extracts.werk_senders import missing_senders, werk_senders
 from .privacy import mask_identifiers, scrub
 from .quality.policy import CRITICAL
 from .quality.runner import QUALITY, STATUS_PAGE
+from .schema.sql import literal
 from .warehouse.builds import BUILDS
 from .warehouse.changes import CHANGES, OUTFLOWS
 from .warehouse.loads import read_load_history
@@ -248,8 +249,7 @@ def read_status(warehouse: Path, current_code: dict | None = None, month: str | 
                 status.quarantined[(r["source"], reason)] += int(n)
     status.unbuilt = sum(1 for r in first if r["outcome"] == "loaded" and latest and r["run_id"] > latest["run_id"])
     if latest and (since is None or latest["run_id"] > since["run_id"]):
-        run_id = latest["run_id"].replace("'", "''")
-        changed = _parquet_rows(warehouse / CHANGES, f"SELECT * FROM t WHERE run_id = '{run_id}' ORDER BY ALL")
+        changed = _parquet_rows(warehouse / CHANGES, f"SELECT * FROM t WHERE run_id = {literal(latest['run_id'])} ORDER BY ALL")
         window_loads = {r["load_id"] for r in history if since is None or r["run_id"] > since["run_id"]}
         fixes = _corrections(warehouse, changed, window_loads)
         for (brin, enrolment_id), line in _describe(changed).items():

@@ -25,6 +25,7 @@ from ..reference import FILES as REFERENCE_FILES, reference_sql, region_of_sql
 from ..schema import rules as d
 from ..schema.contracts import SOURCES
 from ..schema.macros import build_macros, person_range_macro, rule_macros
+from ..schema.sql import parquet
 from ..schema.staging import staging_ddl, surrogates
 from ..schema.versions import current_sql, file_rank_sql
 from ..settings import PERSON_MONTHS_PER_RANGE
@@ -118,8 +119,8 @@ def _werk_ranked(con, tx: Transaction) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE werk_files (path VARCHAR, load_id VARCHAR, delivery_date DATE, "
                 "file_name VARCHAR, has_surrogates BOOLEAN)")
     for path in _staged_files(tx, "werk"):
-        names = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()}
-        first = con.execute(f"SELECT load_id, delivery_date, file_name FROM read_parquet('{path}') LIMIT 1").fetchone()
+        names = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {parquet(path)}").fetchall()}
+        first = con.execute(f"SELECT load_id, delivery_date, file_name FROM {parquet(path)} LIMIT 1").fetchone()
         if first is not None:
             con.execute("INSERT INTO werk_files VALUES (?, ?, ?, ?, ?)",
                         [path, *first, {"person_id", "employer_id", "month_index"} <= names])
@@ -128,7 +129,7 @@ def _werk_ranked(con, tx: Transaction) -> None:
     columns = "person_id, employer_id, month_index, hours, sv_wage, employer_key, contract_type, sbi"
     parts = [f"SELECT {columns}, CAST(NULL AS INTEGER) AS file_rank FROM stg_werk_empty"]
     for path, has_surrogates in con.execute("SELECT path, has_surrogates FROM werk_files ORDER BY path").fetchall():
-        relation = f"read_parquet('{path}')"
+        relation = parquet(path)
         if not has_surrogates:
             relation = f"({_with_surrogates('werk', f'(SELECT * FROM stg_werk_empty UNION ALL BY NAME SELECT * FROM {relation})')})"
         parts.append(f"SELECT {columns}, {ranks[path]} AS file_rank FROM {relation}")

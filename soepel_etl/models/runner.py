@@ -15,6 +15,7 @@ import time
 from typing import Callable, Protocol
 
 from ..warehouse.transaction import Transaction
+from ..schema.sql import literal, parquet
 from . import catalog
 from .catalog import Model
 
@@ -83,7 +84,7 @@ class Runner:
         if model.published:
             out = self.tx.replace_table(model.name)
             self.rows[model.name] = self.con.execute(
-                f"COPY {model.relation} TO '{out}/data.parquet' (FORMAT parquet, COMPRESSION zstd)").fetchone()[0]
+                f"COPY {model.relation} TO {literal(out / 'data.parquet')} (FORMAT parquet, COMPRESSION zstd)").fetchone()[0]
         if model.after:
             AFTER[model.after](self.con)
         if self.observer is not None and model.published:
@@ -110,7 +111,7 @@ class Runner:
                 def step(model: Model = model) -> None:
                     self._create(model)
                     published = model.publish_sql or f"SELECT * FROM {model.relation}"
-                    written = self.con.execute(f"COPY ({published}) TO '{outputs[model.name]}/part-{i:04d}.parquet' "
+                    written = self.con.execute(f"COPY ({published}) TO {literal(outputs[model.name] / f'part-{i:04d}.parquet')} "
                                                f"(FORMAT parquet, COMPRESSION zstd)").fetchone()[0]
                     self.rows[model.name] = self.rows.get(model.name, 0) + written
                     if self.observer is not None:
@@ -120,7 +121,7 @@ class Runner:
             # later steps and the checks read the written parts (the marts are small)
             self.con.execute(f"DROP TABLE IF EXISTS {model.relation}")
             self.con.execute(f"CREATE OR REPLACE TEMP VIEW {model.relation} AS "
-                             f"SELECT * FROM read_parquet('{outputs[model.name]}/*.parquet')")
+                             f"SELECT * FROM {parquet(outputs[model.name] / '*.parquet')}")
         for model in self.ranged:     # once every per-range table is whole: a check may compare two
             if self.observer is not None:
                 self.observer.table_built(self.con, model)

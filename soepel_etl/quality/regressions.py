@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ..schema.sql import parquet
 from ..warehouse.builds import BUILDS, COVERAGE
 from ..warehouse.loads import LOADS
 from ..warehouse.transaction import Transaction
@@ -54,7 +55,7 @@ def previously_active_senders(root: Path, previous: dict) -> set[str] | None:
     path = Path(root) / COVERAGE / f"{previous.get('run_id')}.parquet"
     if not path.is_file():
         return None
-    return {r[0] for r in duckdb.sql(f"SELECT sender FROM read_parquet('{path}') WHERE active").fetchall()}
+    return {r[0] for r in duckdb.sql(f"SELECT sender FROM {parquet(path)} WHERE active").fetchall()}
 
 
 def joined_senders_holding_back(coverage, previously_active: set[str] | None) -> list[str]:

@@ -18,6 +18,8 @@ import os
 from importlib import resources
 from pathlib import Path
 
+from ..schema.sql import literal
+
 REFERENCE_ENV_VAR = "SOEPEL_REFERENCE_DIR"
 FILES = {
     "gemeenten": ("gemeente_code", "gemeente_naam", "rmc_regio_code", "rmc_regio_naam", "arbeidsmarktregio"),
@@ -94,8 +96,7 @@ def _check_herindelingen(path: Path) -> None:
 
 def reference_sql(folder: Path, name: str) -> str:
     """A DuckDB table expression reading one reference file as text, empty strings as NULL."""
-    path = str(folder / f"{name}.csv").replace("'", "''")
-    return f"read_csv('{path}', delim=';', header=true, all_varchar=true, quote='\"')"
+    return f"read_csv({literal(folder / f'{name}.csv')}, delim=';', header=true, all_varchar=true, quote='\"')"
 
 
 def _date_sql(as_of: dt.date | None) -> str:

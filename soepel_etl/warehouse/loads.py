@@ -19,6 +19,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..schema.sql import parquet
+
 LOADS = "_meta/loads"
 
 SCHEMA = pa.schema([
@@ -86,7 +88,7 @@ def write_part(records: list[LoadRecord], path: Path) -> None:
 
 def history_sql(folder: Path) -> str:
     """Every version of every row; parts written before versions existed are version 1."""
-    scan = f"read_parquet('{str(folder).replace(chr(39), chr(39) * 2)}/*.parquet', union_by_name=true)"
+    scan = parquet(folder / "*.parquet", union_by_name="true")
     names = [r[0] for r in duckdb.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
     if "version" in names:
         return f"SELECT * REPLACE (coalesce(version, 1) AS version) FROM {scan}"
@@ -123,4 +125,4 @@ def loaded_names_and_hashes(warehouse: Path) -> set[tuple[str, str]]:
     folder = Path(warehouse) / LOADS
     if not folder.exists() or not any(folder.glob("*.parquet")):
         return set()
-    return set(duckdb.sql(f"SELECT file_name, sha256 FROM read_parquet('{folder}/*.parquet')").fetchall())
+    return set(duckdb.sql(f"SELECT file_name, sha256 FROM {parquet(folder / '*.parquet')}").fetchall())
