@@ -2,9 +2,12 @@
 that finds the consent valid, re-read from their delivered files in the landing zone.
 
 The warehouse never kept the excluded rows, nor whose they were. So a run compares consent now (the
-participant register with this run's deliveries, at this run's reference date) with consent before
-it (the committed register at the latest delivery date loaded before); only when some person-pilot
-pair became valid are the earlier ``interventies`` files with excluded rows re-read. A file is found
+participant register with this run's deliveries, at this run's reference date) with consent as the
+previous judgement saw it (the committed register at the reference date that judgement used, kept in
+``_meta/late_consent.json``; before that file existed, the latest delivery date loaded); only when some
+person-pilot pair became valid are the earlier ``interventies`` files with excluded rows re-read.
+A file that could not be re-read is named in that file too, and tried again in every later run until
+it is re-read or no longer has excluded rows. A file is found
 by its name in ``interventies/`` and trusted only when its bytes still have the SHA-256 in
 ``_meta/loads``; a file that is gone or changed is reported and skipped. The rows re-read that now
 have valid consent and are not staged yet go to ``staging/interventies/<load_id>.late-<run_id>.parquet``
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import logging
 import shutil
 from dataclasses import dataclass, field
@@ -34,6 +38,8 @@ from .staging import staging_from, staging_query, staging_select
 
 log = logging.getLogger(__name__)
 SOURCE = "interventies"
+# the last judgement: {"reference_date": "YYYY-MM-DD", "not_reread": [file names]}
+JUDGEMENT = "_meta/late_consent.json"
 
 
 @dataclass
@@ -76,21 +82,27 @@ def load_late_consent(landing: Path, tx: Transaction, key: PseudonymKey, records
     result = LateConsent()
     previous = read_loads(tx.root).to_pylist()
     candidates = [r for r in previous if r["source"] == SOURCE and r["outcome"] == "loaded" and r["rows_excluded"]]
-    if not candidates or reference_date is None:
+    if reference_date is None:
         return result
+    if not candidates:
+        if any(r.rows_excluded for r in records):    # this run's exclusions were judged at reference_date
+            _write_judgement(tx, reference_date, [])
+        return result
+    judged = _last_judgement(tx.root)
     before_dates = [r["delivery_date"] for r in previous if r["outcome"] == "loaded" and r["delivery_date"]]
+    judged_at = dt.date.fromisoformat(judged["reference_date"]) if judged else max(before_dates)
     committed = [str(p) for p in (tx.root / "staging/deelnemers").glob("*.parquet")]
     now = committed + [str(tx.tmp / r.staged_relpath) for r in records
                        if r.source == "deelnemers" and r.outcome == "loaded" and r.staged_relpath]
     con = duckdb.connect(config={"threads": 2, "temp_directory": str(tx.scratch / "late_consent")})
     try:
         _consent(con, "consent_now", now, reference_date)
-        _consent(con, "consent_before", committed, max(before_dates))
+        _consent(con, "consent_before", committed, judged_at)
         newly = con.execute("SELECT count(*) FROM (SELECT person_key, pilot_code FROM consent_now "
                             "EXCEPT SELECT person_key, pilot_code FROM consent_before)").fetchone()[0]
-        if not newly:
-            return result
-        for r in candidates:
+        retry = set(judged.get("not_reread", [])) if judged else set()
+        reread = candidates if newly else [r for r in candidates if r["file_name"] in retry]
+        for r in reread:
             path = Path(landing) / SOURCE / r["file_name"]
             if not path.is_file():
                 result.not_reread.append(f"{r['file_name']}: no longer in the landing zone")
@@ -136,4 +148,20 @@ def load_late_consent(landing: Path, tx: Transaction, key: PseudonymKey, records
         con.close()
     for line in result.not_reread:
         log.warning("late consent: %s; not re-read", line)
+    if judged_at != reference_date or reread or retry or any(r.rows_excluded for r in records):
+        _write_judgement(tx, reference_date, sorted({line.split(": ", 1)[0] for line in result.not_reread}))
     return result
+
+
+def _write_judgement(tx: Transaction, reference_date: dt.date, not_reread: list[str]) -> None:
+    # only a committed run's judgement counts: the file commits with the run
+    path = tx.add_file(JUDGEMENT)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"reference_date": reference_date.isoformat(), "not_reread": not_reread}),
+                    encoding="utf-8")
+
+
+def _last_judgement(root: Path) -> dict | None:
+    path = Path(root) / JUDGEMENT
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+

@@ -76,3 +76,31 @@ def test_consent_withdrawn_still_removes_interventions(landing, warehouse):
     _deelnemers(landing, "20200301", consent_a="J", withdrawn_c="15-02-2020")
     summary = run_pipeline(landing, warehouse)
     assert _core_interventions(warehouse) == 1 and not summary.late_consent.revisions
+
+
+def test_rows_excluded_at_an_earlier_reference_date_load_when_a_later_one_makes_consent_valid(landing, warehouse):
+    # consent dated 05-02-2020: invalid at the first run's explicit reference date, valid at the
+    # default one (the latest delivery date, 10-02-2020) of a run that delivers nothing new
+    write_delivery(landing / "deelnemers" / "deelnemers_AMS_20200201.csv", DEELNEMERS, [
+        dict(bsn=BSN_A, pilot="AMS", deelname="ondersteund", toestemming="J", datum_toestemming="05-02-2020")])
+    kept = _interventies(landing, "20200210", "01-02-2020")
+    run_pipeline(landing, warehouse, reference_date="2020-02-01")
+    assert load_of(warehouse, kept.name)["rows_excluded"] == 2
+    summary = run_pipeline(landing, warehouse)
+    assert summary.late_consent.rows == 1
+    assert (load_of(warehouse, kept.name)["rows_loaded"], load_of(warehouse, kept.name)["rows_excluded"]) == (1, 1)
+
+
+def test_a_file_that_could_not_be_reread_is_tried_again_later(landing, warehouse):
+    _deelnemers(landing, "20200201", consent_a="N")
+    kept = _interventies(landing, "20200210", "01-02-2020")
+    run_pipeline(landing, warehouse)
+    away = kept.with_name(".away")                           # moved out for a while (hidden: not a delivery)
+    kept.rename(away)
+    _deelnemers(landing, "20200301", consent_a="J")
+    summary = run_pipeline(landing, warehouse)
+    assert summary.late_consent.rows == 0 and load_of(warehouse, kept.name)["rows_excluded"] == 1
+    away.rename(kept)                                        # back, unchanged; nothing else is new
+    summary = run_pipeline(landing, warehouse)
+    assert summary.late_consent.rows == 1 and load_of(warehouse, kept.name)["rows_excluded"] == 0
+    assert run_pipeline(landing, warehouse).late_consent.rows == 0
