@@ -2,16 +2,18 @@
 ### Soepel ETL — ingest: landing zone → staging
 
 Every 30 minutes (and whenever triggered) this DAG looks for files in the landing zone that no
-earlier run has seen (name + SHA-256 against `_meta/loads`) and loads each in its own small,
-all-or-nothing transaction — the same code as `soepel-etl run`, without the build. Files still being
+earlier run has seen (name + SHA-256 against `_meta/loads`) and loads them per source (a task per
+source, split when a source's new files exceed 256 MB), each batch in one all-or-nothing transaction —
+the same code as `soepel-etl run`, without the build. Each file's outcome is a line of the task's log
+and a row of its return value. Files still being
 written (`*.part`, `*.tmp`, `*.filepart`, `.*`) or modified within the settle period (60 s) are left
 for a later run; files an earlier run hashed (same path, size and mtime) are not read again.
 
 | task | what it does | where its output lands |
 |---|---|---|
-| `find_new_files` | lists the new files in load order, groups byte-identical files, fixes the reference date for the whole run | XCom: batches of landing-relative paths, the reference date |
+| `find_new_files` | lists the new files in load order, batches them per source (byte-identical files always together), fixes the reference date for the whole run | XCom: batches of landing-relative paths, the reference date |
 | `register_batches`, `interventies_batches` | pick each stage's batches out of that result (Airflow maps over a list) | XCom |
-| `ingest_registers` | one mapped task per batch (every source but `interventies`): read, check, quarantine, pseudonymise, stage | `<warehouse>/staging/<source>/`, `quarantine/`, `rejected/`, `_meta/loads/`, `_meta/logs/` |
+| `ingest_registers` | one mapped task per batch (a source's new files; every source but `interventies`): read, check, quarantine, pseudonymise, stage | `<warehouse>/staging/<source>/`, `quarantine/`, `rejected/`, `_meta/loads/`, `_meta/logs/` |
 | `ingest_interventies` | the same for `interventies`, after all registers: rows without valid consent in the participant register are excluded | `<warehouse>/staging/interventies/` |
 | `publish_source_assets` | emits the asset `soepel_staging_<source>` for each source that loaded a file, with the files and reference date as extra | asset events → the `soepel_build` DAG |
 
@@ -70,7 +72,7 @@ def soepel_ingest():
         return found[stage]
 
     @lineage_task("ingest", map_index_template="{{ batch_label }}", max_active_tis_per_dagrun=2,
-                  doc_md="Loads one batch (one file, or byte-identical files) into staging in its own transaction.")
+                  doc_md="Loads one batch (a source's new files) into staging in one transaction; logs each file's outcome.")
     def ingest_registers(batch: dict, reference_date: str | None, params=None) -> list[dict]:
         get_current_context()["batch_label"] = steps.batch_label(batch)
         return steps.ingest_batch(params, batch, reference_date)

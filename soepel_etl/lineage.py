@@ -113,17 +113,22 @@ def ingest_lineage(landing: Path, warehouse: Path, loads: list[dict]) -> StageLi
     outcome, row counts), as the ingest task returns them."""
     lineage = StageLineage()
     outputs: dict[str, Dataset] = {}
+    outcomes: dict = {}         # a batch of many files is one run: read its quality results once
     for r in loads:
-        suites = quality_outcomes(warehouse, r.get("run_id"))
+        if r.get("run_id") not in outcomes:
+            outcomes[r.get("run_id")] = quality_outcomes(warehouse, r.get("run_id"))
+        suites = outcomes[r.get("run_id")]
         rel = mask_identifiers(r.get("path") or r["file_name"])
         lineage.inputs.append(Dataset("landing", rel, Path(landing) / rel, rows=int(r.get("rows_read") or 0),
                                       checks=_checks(suites, f"raw_{r['source']}", r["file_name"])))
         if r["outcome"] != "loaded" or not r["source"]:
             continue        # rejected or a duplicate: nothing of it was staged
         table = f"staging/{r['source']}"
-        staged = outputs.setdefault(table, Dataset(
-            "warehouse", table, Path(warehouse) / table, rows=0,
-            fields=table_fields(warehouse, f"{table}/{r['load_id']}.parquet") or table_fields(warehouse, table)))
+        if table not in outputs:
+            outputs[table] = Dataset(
+                "warehouse", table, Path(warehouse) / table, rows=0,
+                fields=table_fields(warehouse, f"{table}/{r['load_id']}.parquet") or table_fields(warehouse, table))
+        staged = outputs[table]
         staged.rows += int(r.get("rows_loaded") or 0)
         staged.checks += _checks(suites, f"staged_{r['source']}", r["file_name"])
         if int(r.get("rows_quarantined") or 0):

@@ -2,7 +2,7 @@
 
 The task callback runs in the worker right after a task failed for good (no retries left, or a
 non-retryable error); it writes one ERROR line into the task log (the UI shows it on the task) that
-names the DAG, the task (and mapped file), the error, and the places that explain it. The DAG
+names the DAG, the task (and mapped batch), the error, and the places that explain it. The DAG
 callback writes a shorter line into the DAG processor's log when a whole run failed.
 """
 

@@ -22,6 +22,9 @@ log = logging.getLogger("soepel_airflow")
 LOCK_WAIT_SECONDS = 15 * 60
 # the interventies of a batch are judged against the participant register, so they load last
 LAST_SOURCES = ("interventies",)
+# a mapped ingest task loads the new files of one source up to this many bytes: a national werk
+# delivery (~1 GB) is a task of its own, the demo's ~300 small files are five tasks
+BATCH_BYTES = 256 * 1024 * 1024
 LOAD_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate", "rows_excluded")
 
 
@@ -32,8 +35,11 @@ def _iso(value: dt.date | None) -> str | None:
 def find_batches(params: Mapping[str, Any]) -> dict[str, Any]:
     """New landing-zone files, as batches to map over, plus the reference date every batch must use.
 
-    A batch is one file, or several files with the same bytes (the first in load order loads, the
-    others become ``duplicate_file`` — in one transaction, so that parallel tasks cannot swap them).
+    A batch is the new files of one source (the landing zone's folder), split by a size budget
+    (:data:`BATCH_BYTES`), loaded in one transaction: a task costs seconds of fixed work (process,
+    imports, lock, commit, Data Docs, lineage) whatever its size, so one task per file made that cost
+    dominate (docs/airflow.md). Byte-identical files stay in one batch (the first in load order
+    loads, the others become ``duplicate_file``, and parallel tasks cannot swap them).
     ``registers`` holds every batch but those of ``interventies``, which come in ``interventies``:
     they are excluded or kept by the participant register, so they load after all ``deelnemers``.
     """
@@ -44,29 +50,58 @@ def find_batches(params: Mapping[str, Any]) -> dict[str, Any]:
     with stage("finding new files", settings.warehouse):
         files = pipeline.new_files(settings, settle_seconds=settle_seconds(params))
         reference_date = pipeline.batch_reference_date(settings, files)
-        groups: dict[str, dict] = {}
+        groups: dict[str, list[tuple[str, int]]] = {}
         for rel in files:                      # new_files is in load order; dicts keep it
-            sha = sha256_of(settings.landing / rel)
-            groups.setdefault(sha, {"sha256": sha, "files": []})["files"].append(rel)
+            path = settings.landing / rel
+            groups.setdefault(sha256_of(path), []).append((rel, path.stat().st_size))
     registers, last = [], []
-    for batch in groups.values():
-        (last if Path(batch["files"][0]).parts[0] in LAST_SOURCES else registers).append(batch)
+    for batch in _by_source(groups):
+        (last if batch["source"] in LAST_SOURCES else registers).append(batch)
     log.info("%d new file(s) in %s: %d batch(es) first, %d interventies batch(es) after; reference date %s",
              len(files), settings.landing, len(registers), len(last), _iso(reference_date) or "-")
     return {"registers": registers, "interventies": last, "reference_date": _iso(reference_date),
             "files": len(files)}
 
 
+def _source_of(rel: str) -> str:
+    parts = Path(rel).parts
+    return parts[0] if len(parts) > 1 else ""      # a file in the landing zone's root: rejected by name
+
+
+def _by_source(groups: Mapping[str, list[tuple[str, int]]]) -> list[dict]:
+    """Pack groups of byte-identical files into batches: per source, in load order, each batch at
+    most BATCH_BYTES (a single larger group is a batch of its own)."""
+    batches: list[dict] = []
+    open_batch: dict[str, dict] = {}
+    for sha, members in groups.items():
+        source = _source_of(members[0][0])
+        size = sum(n for _, n in members)
+        batch = open_batch.get(source)
+        if batch is None or (batch["bytes"] and batch["bytes"] + size > BATCH_BYTES):
+            batch = open_batch[source] = {"source": source, "files": [], "sha256": [], "bytes": 0}
+            batches.append(batch)
+        batch["files"] += [rel for rel, _ in members]
+        batch["sha256"] += [sha] * len(members)
+        batch["bytes"] += size
+    return batches
+
+
 def batch_label(batch: Mapping[str, Any]) -> str:
+    """What the UI shows for a mapped ingest task: the source and its files (identifiers masked)."""
     from soepel_etl.privacy import mask_identifiers
 
-    return mask_identifiers(", ".join(batch["files"]))
+    files = [Path(f).name for f in batch["files"]]
+    if len(files) == 1:
+        return mask_identifiers(batch["files"][0])
+    return mask_identifiers(f"{batch.get('source') or 'landing root'}: {len(files)} files ({files[0]} … {files[-1]})")
 
 
 def ingest_batch(params: Mapping[str, Any], batch: Mapping[str, Any], reference_date: str | None) -> list[dict]:
-    """Load one batch in its own all-or-nothing transaction; return its rows of ``_meta/loads``."""
+    """Load one batch in its own all-or-nothing transaction; return its rows of ``_meta/loads``, one
+    per file (each file's outcome is also a line of the task's log)."""
     from soepel_etl import pipeline
     from soepel_etl.pipeline import read_loads
+    from soepel_etl.privacy import mask_identifiers
 
     settings = resolve_settings({**params, "reference_date": reference_date or params.get("reference_date")})
     with stage(f"ingest of {batch_label(batch)}", settings.warehouse):
@@ -74,16 +109,18 @@ def ingest_batch(params: Mapping[str, Any], batch: Mapping[str, Any], reference_
         for line in summary.lines():
             log.info("%s", line)
         # read back from the manifest, so that a retry after a committed try reports the same outcome
-        from soepel_etl.privacy import mask_identifiers
-
-        paths = {mask_identifiers(Path(f).name): mask_identifiers(f) for f in batch["files"]}
-        rows = [r for r in read_loads(settings.warehouse).to_pylist()
-                if r["sha256"] == batch["sha256"] and r["file_name"] in paths]
+        wanted = {(mask_identifiers(Path(f).name), sha): mask_identifiers(f)
+                  for f, sha in zip(batch["files"], batch["sha256"])}
+        rows = [r for r in read_loads(settings.warehouse).to_pylist() if (r["file_name"], r["sha256"]) in wanted]
     # run_id, load_id and the (masked) landing path: what the task's lineage names (lineage.py)
-    return [{"file_name": r["file_name"], "path": paths[r["file_name"]], "source": r["source"],
-             "outcome": r["outcome"], "reason": r["reason"], "delivery_date": _iso(r["delivery_date"]),
-             "run_id": r["run_id"], "load_id": r["load_id"], **{k: int(r[k] or 0) for k in LOAD_COUNTS}}
-            for r in rows]
+    out = [{"file_name": r["file_name"], "path": wanted[(r["file_name"], r["sha256"])], "source": r["source"],
+            "outcome": r["outcome"], "reason": r["reason"], "delivery_date": _iso(r["delivery_date"]),
+            "run_id": r["run_id"], "load_id": r["load_id"], **{k: int(r[k] or 0) for k in LOAD_COUNTS}}
+           for r in rows]
+    for r in out:
+        log.info("file %s: %s%s (%d rows read, %d loaded)", r["path"], r["outcome"],
+                 f" ({r['reason']})" if r["reason"] else "", r["rows_read"], r["rows_loaded"])
+    return out
 
 
 def loaded_sources(results: Iterable[Iterable[dict]]) -> dict[str, dict[str, Any]]:

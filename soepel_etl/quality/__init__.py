@@ -10,6 +10,8 @@ The pipeline opens one :class:`QualityRun` per run and hands it what each stage 
   each is at hand; ``check_build(run, checks)`` validates them;
 * ``run.publish()`` — before commit: Data Docs + this run's results under ``_meta/quality/``.
 
+GX is imported and its context built once per process (:mod:`.context`), not once per run.
+
 See docs/quality.md.
 """
 

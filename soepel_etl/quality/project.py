@@ -5,15 +5,14 @@ finds them without a source checkout. ``$SOEPEL_EXPECTATIONS_DIR`` points at ano
 folder of the same layout (``<dir>/expectations/<suite>.json``) instead.
 
 GX's filesystem stores write into the folder they read from (a ``.ge_store_backend_id``), and an
-installed package may be read-only or shared: each run therefore hands GX a copy of the suites in
-its own temporary folder, and the project itself is only ever read.
+installed package may be read-only or shared: the process's GX context (:mod:`.context`) therefore
+reads a copy of the suites in a private temporary folder, and the project itself is only ever read.
 """
 
 from __future__ import annotations
 
 from importlib import resources
 from importlib.resources.abc import Traversable
-from pathlib import Path
 
 from ..settings import expectations_override
 
@@ -37,10 +36,3 @@ def suite_texts(folder: Traversable | None = None) -> dict[str, str]:
     return {f.name.removesuffix(".json"): f.read_text(encoding="utf-8")
             for f in suites.iterdir() if f.name.endswith(".json") and f.is_file()}
 
-
-def copy_suites(target: Path) -> Path:
-    """Write the suites into ``target`` (a run's temporary folder) for GX's expectations store."""
-    target.mkdir(parents=True, exist_ok=True)
-    for name, text in suite_texts().items():
-        (target / f"{name}.json").write_text(text, encoding="utf-8")
-    return target

@@ -1,16 +1,13 @@
-"""The GX runner: one ephemeral GX context per run, fed by the GX project shipped in the package.
-
-The context reads the suites from a copy of the project's suites in the run's temporary folder (see
-:mod:`.project`: the project itself is never written) and writes validation results and Data Docs into the run's Transaction under
-``_meta/quality/`` so they commit with the run (or vanish with it). Analytics are off and nothing
-touches the network.
+"""The GX runner: each run validates with the process's GX context (:mod:`.context`: imported and
+built once per process, fed by the GX project shipped in the package) and writes validation results
+and Data Docs into the run's Transaction under ``_meta/quality/``, so they commit with the run (or
+vanish with it). Analytics are off and nothing touches the network.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -21,8 +18,8 @@ import pandas as pd
 from ..privacy import scrub
 from ..schema.profiles import FileProfile
 from ..warehouse.transaction import Transaction
+from . import context
 from .offline_docs import make_offline
-from .project import copy_suites
 from .policy import BATCH_COLUMN, CRITICAL, RESULT_FORMAT, WARNING, severity_of, waived_batches
 
 log = logging.getLogger(__name__)
@@ -74,69 +71,38 @@ class QualityRun:
     def __init__(self, tx: Transaction):
         self.tx = tx
         self.runs: list[SuiteRun] = []
-        self._ctx = None
+        self._ctx: tuple[Path, Path] | None = None    # this run's results and Data Docs folders
         self.waived = waived_batches()
         self.gx_seconds = 0.0
 
     # -- GX --------------------------------------------------------------------------------------
-    def _context(self):
-        if self._ctx is not None:
-            return self._ctx
-        started = time.perf_counter()
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-        import great_expectations as gx  # noqa: F401  (slow import: only when something is validated)
-        from great_expectations.data_context.types.base import DataContextConfig, ProgressBarsConfig
-
-        results = self.tx.replace_table(f"{QUALITY}/validations")
-        previous = self.tx.root / QUALITY / "validations"
-        if previous.is_dir():     # keep the last validation of suites not run this time
-            shutil.copytree(previous, results, dirs_exist_ok=True)
-        docs = self._docs = self.tx.replace_table(f"{QUALITY}/data_docs")
-        # not a move of the transaction: the copy is dropped with the run's temporary folder
-        suites = copy_suites(self.tx.path_for("_gx/expectations"))
-
-        def fs(base: Path) -> dict:
-            # GX refuses a relative base_directory without a project root
-            return {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(base.absolute())}
-
-        memory = {"class_name": "InMemoryStoreBackend"}
-        config = DataContextConfig(
-            analytics_enabled=False,
-            progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
-            stores={
-                "expectations_store": {"class_name": "ExpectationsStore",
-                                       "store_backend": fs(suites)},
-                "validation_results_store": {"class_name": "ValidationResultsStore", "store_backend": fs(results)},
-                "checkpoint_store": {"class_name": "CheckpointStore", "store_backend": memory},
-                "validation_definition_store": {"class_name": "ValidationDefinitionStore", "store_backend": memory},
-            },
-            expectations_store_name="expectations_store",
-            validation_results_store_name="validation_results_store",
-            checkpoint_store_name="checkpoint_store",
-            data_docs_sites={"soepel": {
-                "class_name": "SiteBuilder", "show_how_to_buttons": False, "store_backend": fs(docs),
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}}},
-        )
-        self._ctx = gx.get_context(project_config=config, mode="ephemeral")
-        self._source = self._ctx.data_sources.add_pandas("soepel")
-        self.gx_seconds += time.perf_counter() - started
-        log.info("quality: GX context ready in %.2fs", time.perf_counter() - started)
+    def _folders(self) -> tuple[Path, Path]:
+        """This run's folders for validation results and Data Docs (made on first use)."""
+        if self._ctx is None:
+            results = self.tx.replace_table(f"{QUALITY}/validations")
+            previous = self.tx.root / QUALITY / "validations"
+            if previous.is_dir():     # keep the last validation of suites not run this time
+                shutil.copytree(previous, results, dirs_exist_ok=True)
+            self._ctx = (results, self.tx.replace_table(f"{QUALITY}/data_docs"))
         return self._ctx
 
-    def validate(self, stage: str, suite_name: str, frame: pd.DataFrame) -> SuiteRun:
-        import great_expectations as gx
+    @property
+    def _docs(self) -> Path:
+        return self._folders()[1]
 
+    def _shared(self) -> context.SharedContext:
+        """The process's GX context, pointed at this run's folders (call with context.lock() held)."""
+        shared = context.shared()
+        shared.use(*self._folders())
+        return shared
+
+    def validate(self, stage: str, suite_name: str, frame: pd.DataFrame) -> SuiteRun:
         started = time.perf_counter()
-        ctx = self._context()
-        suite = ctx.suites.get(suite_name)
-        asset = self._source.add_dataframe_asset(suite_name)
-        batch = asset.add_batch_definition_whole_dataframe("reduction")
-        vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
-        checkpoint = ctx.checkpoints.add(gx.Checkpoint(name=f"{stage}.{suite_name}", validation_definitions=[vd],
-                                                       actions=[], result_format=RESULT_FORMAT))
-        # the last validation of each suite is the one Data Docs show: drop older ones first
-        shutil.rmtree(self.tx.path_for(f"{QUALITY}/validations/{suite_name}"), ignore_errors=True)
-        result = checkpoint.run(batch_parameters={"dataframe": frame})
+        with context.lock():
+            checkpoint = self._shared().checkpoint(stage, suite_name)
+            # the last validation of each suite is the one Data Docs show: drop older ones first
+            shutil.rmtree(self._folders()[0] / suite_name, ignore_errors=True)
+            result = checkpoint.run(batch_parameters={"dataframe": frame})
         (suite_result,) = result.run_results.values()
         run = SuiteRun(suite_name, stage, bool(suite_result.success),
                        int(suite_result.statistics["evaluated_expectations"]), len(frame),
@@ -206,7 +172,8 @@ class QualityRun:
         if not self.runs:
             return None
         started = time.perf_counter()
-        self._context().build_data_docs()
+        with context.lock():
+            self._shared().ctx.build_data_docs()
         make_offline(self._docs)      # GX's pages load their scripts from CDNs: point them at ours
         summary = {
             "run_id": self.tx.run_id,

@@ -53,9 +53,9 @@ def _last_run(home: Path, dag_id: str) -> tuple[str, str]:
     return _db(home, "SELECT run_id, state FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (dag_id,))[0]
 
 
-# The generator writes ~300 files whatever the number of persons; one mapped task per file through
-# `airflow dags test` costs ~1 s each, so the e2e run keeps one pilot's deliveries (Zuidoost-Drenthe:
-# its institutions, its region's municipalities and its register) plus every deliberately bad file.
+# The generator writes ~300 files whatever the number of persons; the e2e run keeps one pilot's
+# deliveries (Zuidoost-Drenthe: its institutions, its region's municipalities and its register) plus
+# every deliberately bad file, so that each file's own ingest work stays small.
 ONE_PILOT_SENDERS = {"ZOD", "01NJ", "25PW", "30ME", "GM0109", "GM0114", "GM1681"}
 
 
@@ -125,7 +125,7 @@ def test_dag_run_succeeds(e2e, dag_id):
     assert _last_run(e2e["home"], dag_id)[1] == "success"
 
 
-def test_ingest_maps_one_task_per_file_and_loads_every_file(e2e):
+def test_ingest_maps_one_task_per_source_and_reports_every_file(e2e):
     from soepel_etl.warehouse.loads import read_loads
 
     run_id, _ = _last_run(e2e["home"], "soepel_ingest")
@@ -136,9 +136,19 @@ def test_ingest_maps_one_task_per_file_and_loads_every_file(e2e):
     files = sorted(str(p.relative_to(e2e["landing"])) for p in e2e["landing"].rglob("*") if p.is_file())
     loads = read_loads(e2e["warehouse"]).to_pylist()
     assert sorted(r["file_name"] for r in loads) == sorted(Path(f).name for f in files)
-    # byte-identical files share one task; everything else has its own
-    assert len(files) - 5 <= len(mapped) <= len(files)
+    # the landing zone is far below the size budget: one task per source folder, not per file
+    sources = {Path(f).parts[0] for f in files}
+    assert len(mapped) == len(sources), mapped
     assert {r["outcome"] for r in loads} == {"loaded", "rejected", "duplicate_file"}
+    # each file's outcome is in its task's return value (XCom) and log line
+    returned = [r for (value,) in _db(e2e["home"], "SELECT value FROM xcom WHERE dag_id='soepel_ingest' AND run_id=? "
+                                                   "AND key='return_value' AND task_id IN "
+                                                   "('ingest_registers', 'ingest_interventies')", (run_id,))
+                for r in json.loads(value)]
+    assert sorted(r["path"] for r in returned) == files
+    assert {(r["file_name"], r["outcome"]) for r in returned} == {(r["file_name"], r["outcome"]) for r in loads}
+    log = _output(e2e["runs"]["soepel_ingest"])
+    assert all(f"file {f}: " in log for f in files), [f for f in files if f"file {f}: " not in log]
 
 
 def test_assets_emitted_for_loaded_sources_and_marts(e2e):

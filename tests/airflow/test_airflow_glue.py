@@ -68,7 +68,7 @@ def test_find_batches_leaves_files_that_are_not_settled_or_still_copied(tmp_path
     assert [b["files"] for b in found["registers"]] == [["onderwijs/onderwijs_25PZ_20240101.csv"]]
     found = steps.find_batches({**params, "settle_seconds": 0})
     assert [b["files"] for b in found["registers"]] == [
-        ["onderwijs/onderwijs_25PZ_20240101.csv"], ["onderwijs/onderwijs_25PZ_20240115.csv"]]
+        ["onderwijs/onderwijs_25PZ_20240101.csv", "onderwijs/onderwijs_25PZ_20240115.csv"]]
 
 
 def test_key_precedence_connection_variable_env():
@@ -132,12 +132,35 @@ def test_find_batches_groups_identical_bytes_and_puts_interventies_last(tmp_path
     monkeypatch.setattr(steps, "resolve_settings", lambda params: config.resolve_settings(
         params, variable=lambda n: None, connection=lambda n: None))
     found = steps.find_batches({"landing_dir": str(landing), "warehouse_dir": str(tmp_path / "wh")})
-    assert [b["files"] for b in found["registers"]] == [
-        ["onderwijs/onderwijs_25PZ_20240101.csv", "onderwijs/onderwijs_25PZ_20240201.csv"],
-        ["onderwijs/onderwijs_25PZ_20240115.csv"]]
+    # one batch per source; byte-identical files together (load order within a group of the same bytes)
+    assert [(b["source"], b["files"]) for b in found["registers"]] == [("onderwijs", [
+        "onderwijs/onderwijs_25PZ_20240101.csv", "onderwijs/onderwijs_25PZ_20240201.csv",
+        "onderwijs/onderwijs_25PZ_20240115.csv"])]
+    same = found["registers"][0]["sha256"]
+    assert same[0] == same[1] != same[2]
     assert [b["files"] for b in found["interventies"]] == [["interventies/interventies_AMS_20240101.csv"]]
     assert found["reference_date"] == "2024-02-01" and found["files"] == 4
     assert not (tmp_path / "wh").exists()
+
+    # a source whose new files exceed the size budget is split, never inside a group of the same bytes
+    monkeypatch.setattr(steps, "BATCH_BYTES", first.stat().st_size * 2 + 1)
+    found = steps.find_batches({"landing_dir": str(landing), "warehouse_dir": str(tmp_path / "wh")})
+    assert [b["files"] for b in found["registers"]] == [
+        ["onderwijs/onderwijs_25PZ_20240101.csv", "onderwijs/onderwijs_25PZ_20240201.csv"],
+        ["onderwijs/onderwijs_25PZ_20240115.csv"]]
+    monkeypatch.setattr(steps, "BATCH_BYTES", 1)
+    found = steps.find_batches({"landing_dir": str(landing), "warehouse_dir": str(tmp_path / "wh")})
+    assert [len(b["files"]) for b in found["registers"]] == [2, 1]
+
+
+def test_batch_label_names_the_source_and_masks_identifiers():
+    one = {"source": "werk", "files": ["werk/werk_GM0363_20240101.csv"], "sha256": ["a"]}
+    assert steps.batch_label(one) == "werk/werk_GM0363_20240101.csv"
+    many = {"source": "werk", "files": ["werk/werk_GM0363_20240101.csv", "werk/x_123456782.csv",
+                                        "werk/werk_GM0363_20240201.csv"], "sha256": ["a", "b", "c"]}
+    label = steps.batch_label(many)
+    assert label.startswith("werk: 3 files (werk_GM0363_20240101.csv") and label.endswith("20240201.csv)")
+    assert "123456782" not in steps.batch_label({**many, "files": many["files"][1:]})
 
 
 def test_loaded_sources_only_counts_loaded_files():

@@ -198,3 +198,31 @@ def test_expectations_dir_setting_is_another_gx_project_and_may_be_relative(land
     deliver(landing, "onderwijs_25PZ_20200315.csv", rows(25))
     with pytest.raises(QualityFailure, match="raw_onderwijs"):
         run_pipeline(landing, warehouse)
+
+
+def test_gx_context_is_built_once_per_process_and_each_run_keeps_its_own_results(tmp_path, monkeypatch):
+    # importing GX and building its context costs seconds: a second run in the same process (a
+    # worker, `airflow dags test`, this test session) must reuse it, yet write only into its own warehouse
+    import great_expectations as gx
+
+    first, second = tmp_path / "wh-first", tmp_path / "wh-second"
+    for folder, n in ((tmp_path / "landing-first", 25), (tmp_path / "landing-second", 30)):
+        deliver(folder, "onderwijs_25PZ_20200315.csv", rows(n))
+    run_pipeline(tmp_path / "landing-first", first)
+    built = []
+    real = gx.get_context
+    monkeypatch.setattr(gx, "get_context", lambda *a, **k: built.append(1) or real(*a, **k))
+    summary = run_pipeline(tmp_path / "landing-second", second)
+    assert built == []
+    assert summary.data_docs == second / "_meta/quality/data_docs/index.html" and summary.data_docs.is_file()
+    for warehouse, n in ((first, 25), (second, 30)):
+        results = last_results(warehouse)
+        validated = {s["suite"] for s in results["suites"]}
+        on_disk = {p.relative_to(warehouse / "_meta/quality/validations").parts[0]
+                   for p in (warehouse / "_meta/quality/validations").rglob("*.json")}
+        assert on_disk == validated, warehouse       # nothing of the other run's results
+        raw = next(s for s in results["suites"] if s["suite"] == "raw_onderwijs")
+        assert raw["batches"] == 1
+        html = (warehouse / "_meta/quality/data_docs/index.html").read_text(encoding="utf-8")
+        assert "raw_onderwijs" in html
+    assert load_of(second, "onderwijs_25PZ_20200315.csv")["rows_loaded"] == 30
