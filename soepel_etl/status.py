@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from .extracts.werk_senders import missing_senders, werk_senders
 from .privacy import mask_identifiers, scrub
 from .quality.policy import CRITICAL
 from .quality.runner import QUALITY, STATUS_PAGE
 from .schema.sql import literal
-from .warehouse.builds import BUILDS
+from .warehouse.builds import BUILDS, COVERAGE
 from .warehouse.changes import CHANGES, OUTFLOWS
 from .warehouse.loads import read_load_history
 
@@ -164,9 +165,12 @@ def _sender_codes(warehouse: Path) -> set[str]:
     return {str(c).upper() for c in codes if c}
 
 
-def _missing(history: list[dict], known: set[str], month: str | None, current_code: dict) -> list[str]:
+def _missing(history: list[dict], known: set[str], month: str | None, current_code: dict,
+             build_senders: list[dict] | None) -> list[str]:
     """Monthly senders (known to the reference, delivered in each of the two months before) with no file
-    this month; and the `werk` senders extracts.md calls inactive (no delivery for six months)."""
+    this month; and the `werk` senders extracts.md calls inactive (no delivery for six months): as the
+    latest build judged them (``build_senders``, its ``_meta/coverage`` rows), so status and the build
+    never disagree; only a warehouse built before that record existed judges them from the loads."""
     out = []
     delivered: dict[tuple, set] = defaultdict(set)
     for r in history:
@@ -177,11 +181,20 @@ def _missing(history: list[dict], known: set[str], month: str | None, current_co
         for (source, sender), months in sorted(delivered.items()):
             if sender in known and {_shift(month, -1), _shift(month, -2)} <= months and month not in months:
                 out.append(f"{source} {sender}: monthly sender, last delivery {max(months)}, nothing in {month}")
-    werk = [r for r in history if r["source"] == "werk" and r["outcome"] == "loaded" and r["delivery_date"]]
-    for s in missing_senders(werk_senders(werk, current_code)):
-        out.append(f"werk {s.sender}: inactive, last delivery {s.latest_delivery} (more than 6 months before the "
+    if build_senders is not None:
+        inactive = [(r["sender"], r["latest_delivery"]) for r in build_senders if r["source"] == "werk" and not r["active"]]
+    else:
+        werk = [r for r in history if r["source"] == "werk" and r["outcome"] == "loaded" and r["delivery_date"]]
+        inactive = [(s.sender, s.latest_delivery) for s in missing_senders(werk_senders(werk, current_code))]
+    for sender, latest_delivery in sorted(inactive):
+        out.append(f"werk {sender}: inactive, last delivery {latest_delivery} (more than 6 months before the "
                    "latest werk delivery; no longer holds employment coverage back)")
     return out
+
+
+def _build_senders(warehouse: Path, build: dict | None) -> list[dict] | None:
+    path = warehouse / COVERAGE / f"{build['run_id']}.parquet" if build else None
+    return pq.read_table(path).to_pylist() if path is not None and path.is_file() else None
 
 
 def _corrections(warehouse: Path, changed: list[dict], load_ids: set[str]) -> dict[tuple, list[str]]:
@@ -256,7 +269,8 @@ def read_status(warehouse: Path, current_code: dict | None = None, month: str | 
             status.changes.append(line)
             status.corrections[line] = fixes.get((brin, enrolment_id), [])
     status.quality = _quality(warehouse, set(runs))
-    status.missing = _missing(first, _sender_codes(warehouse), status.month, current_code)
+    status.missing = _missing(first, _sender_codes(warehouse), status.month, current_code,
+                              _build_senders(warehouse, latest))
     return status
 
 
