@@ -132,3 +132,21 @@ def test_warehouse_files_are_owner_only(landing, warehouse):
     _deliver(landing)
     run_pipeline(landing, warehouse)
     assert (warehouse.stat().st_mode & 0o077) == 0
+
+
+def test_a_quote_in_every_folder_name_runs_reports_and_queries(tmp_path):
+    # paths reach DuckDB as SQL text (read_parquet, COPY … TO): every one must be quoted as a literal
+    from soepel_etl import pipeline
+    from soepel_etl.report import write_report
+    from soepel_etl.synthetic import generate
+    from tests.conftest import settings_for
+
+    root = tmp_path / "o'brien's data"
+    generate(root / "landing", persons=40, seed=3)
+    summary = pipeline.run(settings_for(root / "landing", root / "warehouse"))
+    assert summary.build is not None and summary.files("loaded") > 0
+    out = write_report(root / "warehouse", root / "reports", "intern")
+    assert out["html"].is_file()
+    result = subprocess.run([sys.executable, "-m", "soepel_etl.cli", "sql", "--warehouse", str(root / "warehouse"),
+                             "SELECT count(*) AS n FROM marts.outflow_outcomes"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
