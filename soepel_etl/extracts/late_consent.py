@@ -66,7 +66,7 @@ def _staged_rows(con, path: Path, record: dict, key: PseudonymKey, workdir: Path
     for statement in prepare:
         con.execute(statement, {"ipad": ipad, "opad": opad})
     params = {"load_id": record["load_id"], "file_name": record["file_name"], "sender": record["sender"],
-              "delivery_date": record["delivery_date"], "ipad": ipad, "opad": opad}
+              "delivery_date": record["delivery_date"]}
     con.execute(f"COPY ({staging_query(source, staging_select(source), from_clause)}) TO '{out}' "
                 f"(FORMAT parquet, COMPRESSION zstd)", params)
 
