@@ -72,7 +72,7 @@ def timed(owner, name, label, keep=None):
     setattr(owner, name, wrapper)
 
 timed(quality, "open_run", "quality_open")
-timed(pipeline, "ingest", "ingest", keep=lambda r: r.seconds)
+timed(pipeline, "ingest", "ingest", keep=lambda r: getattr(r, "seconds", None))
 timed(pipeline, "build", "build_models", keep=lambda r: r.seconds)
 timed(quality, "check_build", "build_quality")
 timed(pipeline, "build_stage", "build_stage")
@@ -86,9 +86,10 @@ sys.exit(code)
 """
 
 
-def _process(code: str, *args: str, env: dict | None = None) -> tuple[float, str]:
+def _process(code: str, *args: str, env: dict | None = None, cwd: Path = ROOT) -> tuple[float, str]:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT,
+    # not from the repository root: `python -c` puts the working directory first on sys.path
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=cwd,
                           env=env)
     wall = time.perf_counter() - started
     if done.returncode != 0:
@@ -115,7 +116,7 @@ def measure(landing: Path, work: Path, code: Path = ROOT, name: str = "warehouse
         base_wall, copied, failed = baseline
     env = dict(os.environ, PYTHONPATH=str(code))
     env.setdefault("SOEPEL_PSEUDONYM_KEY", "bench-" + "k" * 40)
-    run_wall, run_log = _process(RUN, str(landing), str(work / name), env=env)
+    run_wall, run_log = _process(RUN, str(landing), str(work / name), env=env, cwd=work)
     split = json.loads(next(line for line in run_log.splitlines() if line.startswith("SPLIT "))[6:])
     load_end = os.getloadavg()
     s = split["seconds"]

@@ -29,7 +29,7 @@ from ..warehouse.loads import LoadRecord, read_loads
 from ..warehouse.transaction import Transaction
 from ..schema.contracts import SOURCES
 from .reader import Unreadable, read_delivery
-from .rows import checked_sql
+from .rows import make_checked
 from .staging import staging_from, staging_query, staging_select
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,7 @@ def _staged_rows(con, path: Path, record: dict, key: PseudonymKey, workdir: Path
     source = SOURCES[SOURCE]
     name = parse_delivery_name(path, SOURCE)
     read = read_delivery(con, path, name.extension, workdir)
-    for statement in checked_sql(source, set(read.columns), name.delivery_date, read.table):
-        con.execute(statement)
+    make_checked(con, source, set(read.columns), name.delivery_date, read.table)
     ipad, opad = key.pads()
     *prepare, from_clause = staging_from(source)
     for statement in prepare:
