@@ -46,7 +46,8 @@ def staging_query(source: Source, select: str, from_clause: str) -> str:
     """The staged rows with their surrogates; werk sorted by person so a build reading one range of
     persons skips the Parquet row groups of all others (min/max statistics)."""
     extra = ", ".join(f"{expr} AS {name}" for name, _, expr in surrogates(source))
-    order = " ORDER BY person_id, month_index" if source.name == "werk" else ""
+    # the pseudonym joins do not keep the file's order: line_number keeps staging deterministic
+    order = " ORDER BY person_id, month_index, line_number" if source.name == "werk" else " ORDER BY line_number"
     return f"SELECT *, {extra} FROM (SELECT {select} {from_clause}){order}"
 
 
