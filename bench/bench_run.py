@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -86,15 +87,19 @@ sys.exit(code)
 """
 
 
-def _process(code: str, *args: str, env: dict | None = None, cwd: Path = ROOT) -> tuple[float, str]:
+def _process(code: str, *args: str, env: dict | None = None, cwd: Path = ROOT) -> tuple[float, str, float]:
+    """Wall seconds, output, and CPU seconds (all threads; they move less than wall time when other
+    processes share the cores)."""
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     # not from the repository root: `python -c` puts the working directory first on sys.path
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=cwd,
                           env=env)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(done.stderr[-3000:])
-    return wall, done.stderr + done.stdout
+    return wall, done.stderr + done.stdout, (after.ru_utime + after.ru_stime) - (cpu.ru_utime + cpu.ru_stime)
 
 
 def _package_at(rev: str, into: Path) -> Path:
@@ -108,15 +113,21 @@ def _package_at(rev: str, into: Path) -> Path:
 def measure(landing: Path, work: Path, code: Path = ROOT, name: str = "warehouse",
             baseline: tuple | None = None) -> dict:
     load_start = os.getloadavg()
-    if baseline is None:
-        (work / "baseline").mkdir()
-        base_wall, base_log = _process(BASELINE, str(landing), str(work / "baseline"))
-        _, copied, failed = next(line for line in base_log.splitlines() if line.startswith("BASELINE")).split()
-    else:
-        base_wall, copied, failed = baseline
+    def base():
+        (work / "baseline").mkdir(exist_ok=True)
+        wall, out, cpu = _process(BASELINE, str(landing), str(work / "baseline"))
+        _, copied, failed = next(line for line in out.splitlines() if line.startswith("BASELINE")).split()
+        return wall, cpu, int(copied), int(failed)
+
     env = dict(os.environ, PYTHONPATH=str(code))
     env.setdefault("SOEPEL_PSEUDONYM_KEY", "bench-" + "k" * 40)
-    run_wall, run_log = _process(RUN, str(landing), str(work / name), env=env, cwd=work)
+    # the baseline runs before and after the run; the ratio uses their mean (the load moves)
+    bases = [baseline or base()]
+    run_wall, run_log, run_cpu = _process(RUN, str(landing), str(work / name), env=env, cwd=work)
+    if baseline is None:
+        bases.append(base())
+    base_wall, base_cpu = (sum(b[i] for b in bases) / len(bases) for i in (0, 1))
+    copied, failed = bases[0][2], bases[0][3]
     split = json.loads(next(line for line in run_log.splitlines() if line.startswith("SPLIT "))[6:])
     load_end = os.getloadavg()
     s = split["seconds"]
@@ -143,10 +154,12 @@ def measure(landing: Path, work: Path, code: Path = ROOT, name: str = "warehouse
     return {
         "benchmark": "soepel-etl run on the demo landing zone vs DuckDB CSV->Parquet of its CSV files",
         "files_in_landing": read,
-        "baseline_duckdb_csv_to_parquet": {"wall_s": round(base_wall, 2), "csv_copied": int(copied),
-                                           "csv_unreadable_by_duckdb": int(failed)},
-        "run": {"wall_s": round(run_wall, 2), "summary": files[0] if files else None},
+        "baseline_duckdb_csv_to_parquet": {"wall_s": round(base_wall, 2), "cpu_s": round(base_cpu, 2),
+                                           "wall_s_each": [round(b[0], 2) for b in bases],
+                                           "csv_copied": copied, "csv_unreadable_by_duckdb": failed},
+        "run": {"wall_s": round(run_wall, 2), "cpu_s": round(run_cpu, 2), "summary": files[0] if files else None},
         "ratio_wall": round(run_wall / base_wall, 2),
+        "ratio_cpu": round(run_cpu / base_cpu, 2),
         "stages_s": {k: round(v, 2) for k, v in stages.items()},
         "gx_share_of_run": round(gx / run_wall, 3),
         "build_share_of_run": round(s.get("build_models", 0) / run_wall, 3),
@@ -181,9 +194,9 @@ def main() -> None:
         if args.before:
             b = result["baseline_duckdb_csv_to_parquet"]
             before = measure(landing.resolve(), work, _package_at(args.before, work / "before"), "warehouse_before",
-                             (b["wall_s"], b["csv_copied"], b["csv_unreadable_by_duckdb"]))
+                             (b["wall_s"], b["cpu_s"], b["csv_copied"], b["csv_unreadable_by_duckdb"]))
             result["before"] = {"revision": args.before, **{k: before[k] for k in (
-                "run", "ratio_wall", "stages_s", "ingest_steps_s", "load_average_start", "load_average_end")}}
+                "run", "ratio_wall", "ratio_cpu", "stages_s", "load_average_start", "load_average_end")}}
     text = json.dumps(result, indent=1)
     print(text)
     if args.out:
