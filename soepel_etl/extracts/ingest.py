@@ -197,6 +197,9 @@ def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: 
 
         with clock.step("check"):
             make_checked(con, source, present, d.name.delivery_date, read.table)
+            # the text rows are in ``typed`` now; free their memory before staging sorts the file
+            con.execute(f"DROP VIEW {read.table}; DROP TABLE IF EXISTS {read.table}_lines; "
+                        f"DROP TABLE {read.table}_unnumbered")
         with clock.step("count"):
             counts = profiles.checked_counts(con, source, d.name.delivery_date)
         with clock.step("profile_raw"):
