@@ -33,7 +33,7 @@ from ..warehouse.loads import LoadRecord, read_loads
 from ..warehouse.transaction import Transaction
 from ..schema.contracts import SOURCES
 from .reader import Unreadable, read_delivery
-from .rows import checked_sql
+from .rows import make_checked
 from .staging import staging_from, staging_query, staging_select
 
 log = logging.getLogger(__name__)
@@ -65,14 +65,13 @@ def _staged_rows(con, path: Path, record: dict, key: PseudonymKey, workdir: Path
     source = SOURCES[SOURCE]
     name = parse_delivery_name(path, SOURCE)
     read = read_delivery(con, path, name.extension, workdir)
-    for statement in checked_sql(source, set(read.columns), name.delivery_date, read.table):
-        con.execute(statement)
+    make_checked(con, source, set(read.columns), name.delivery_date, read.table)
     ipad, opad = key.pads()
     *prepare, from_clause = staging_from(source)
     for statement in prepare:
         con.execute(statement, {"ipad": ipad, "opad": opad})
     params = {"load_id": record["load_id"], "file_name": record["file_name"], "sender": record["sender"],
-              "delivery_date": record["delivery_date"], "ipad": ipad, "opad": opad}
+              "delivery_date": record["delivery_date"]}
     con.execute(f"COPY ({staging_query(source, staging_select(source), from_clause)}) TO '{out}' "
                 f"(FORMAT parquet, COMPRESSION zstd)", params)
 

@@ -13,8 +13,9 @@ and ``staged_<source>`` suites validate them (docs/quality.md).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
-import pandas as pd
+import pyarrow.parquet as pq
 
 from ..schema.contracts import Source
 from ..schema.profiles import BATCH_COLUMN, RAW_IDENTIFYING, range_columns, reason_columns
@@ -22,58 +23,80 @@ from ..schema.rules import month_index, month_index_sql, month_text_index_sql
 from ..schema.staging import staging_ddl
 
 
-def raw_profile(con, source: Source, present: set[str], file_name: str, delivery_date: dt.date,
-                previous_rows: int | None) -> dict:
-    """One row describing a delivered file, from ingest's ``checked`` (one scan + one over bad rows)."""
-    dates = range_columns(source)
+@dataclass
+class CheckedCounts:
+    """What one scan of ingest's ``checked`` tells: the file's outcome counts (for ``_meta/loads``)
+    and the raw profile's inputs; ``reasons`` counts each reason over the quarantined rows."""
+    rows: int
+    duplicates: int
+    quarantined: int
+    loaded: int
+    valid_ids: int
+    ranges: dict = field(default_factory=dict)
+    reasons: dict = field(default_factory=dict)
+
+
+def checked_counts(con, source: Source, delivery_date: dt.date) -> CheckedCounts:
+    """Counts of ``checked``: one scan of every row, one of the quarantined rows' reasons."""
     delivery_index = month_index(delivery_date)
     extra = []
-    for name in dates:
-        kind = source.column(name).kind
+    for name in range_columns(source):
         p = f"p_{name}"
-        if kind == "month":
+        if source.column(name).kind == "month":
             year, index = f"CAST(substr({p}, 1, 4) AS INTEGER)", month_text_index_sql(p)
         else:
             year, index = f"year({p})", month_index_sql(p)
         extra.append(f"min({year}) FILTER (WHERE good) AS earliest_year_{name}")
         extra.append(f"max({index}) FILTER (WHERE good) - {delivery_index} AS latest_months_after_delivery_{name}")
-    row = con.execute(f"""
+    cursor = con.execute(f"""
         SELECT count(*) AS n,
                count(*) FILTER (WHERE is_duplicate) AS duplicates,
                count(*) FILTER (WHERE NOT is_duplicate AND NOT good) AS quarantined,
                count(*) FILTER (WHERE good) AS loaded,
                count(*) FILTER (WHERE id_type IS NOT NULL) AS valid_ids
                {''.join(', ' + e for e in extra)}
-        FROM (SELECT *, NOT is_duplicate AND len(reasons) = 0 AS good FROM checked)
-    """).fetchdf().iloc[0].to_dict()
-    reasons = dict(con.execute(
-        "SELECT r, count(*) FROM (SELECT unnest(reasons) AS r FROM checked WHERE NOT is_duplicate "
-        "AND len(reasons) > 0) GROUP BY r").fetchall())
-    n = int(row["n"]) or 1
-    considered = max(int(row["n"]) - int(row["duplicates"]), 1)
+        FROM (SELECT is_duplicate, id_type, {', '.join(f'p_{n}' for n in range_columns(source)) or 'NULL AS _'},
+                     NOT is_duplicate AND len(reasons) = 0 AS good FROM checked)
+    """)
+    names = [d[0] for d in cursor.description]
+    row = dict(zip(names, cursor.fetchone()))
+    counts = CheckedCounts(*(int(row.pop(k)) for k in ("n", "duplicates", "quarantined", "loaded", "valid_ids")),
+                           ranges=row)
+    if counts.quarantined:
+        counts.reasons = dict(con.execute(
+            "SELECT r, count(*) FROM (SELECT unnest(reasons) AS r FROM checked WHERE NOT is_duplicate "
+            "AND len(reasons) > 0) GROUP BY r").fetchall())
+    return counts
+
+
+def raw_profile(counts: CheckedCounts, source: Source, present: set[str], file_name: str,
+                delivery_date: dt.date, previous_rows: int | None) -> dict:
+    """One row describing a delivered file, from the counts of ingest's ``checked``."""
+    n = counts.rows or 1
+    considered = max(counts.rows - counts.duplicates, 1)
     known = {c.name for c in source.columns}
     out = {
         BATCH_COLUMN: file_name,
-        "rows_read": int(row["n"]),
-        "rows_loaded": int(row["loaded"]),
-        "rows_vs_previous": (int(row["n"]) / previous_rows) if previous_rows else None,
+        "rows_read": counts.rows,
+        "rows_loaded": counts.loaded,
+        "rows_vs_previous": (counts.rows / previous_rows) if previous_rows else None,
         "extra_columns": len([c for c in present if c not in known]),
-        "duplicate_rate": int(row["duplicates"]) / n,
-        "quarantine_rate": int(row["quarantined"]) / considered,
-        "valid_identifier_rate": int(row["valid_ids"]) / n,
+        "duplicate_rate": counts.duplicates / n,
+        "quarantine_rate": counts.quarantined / considered,
+        "valid_identifier_rate": counts.valid_ids / n,
     }
     for reason, (column, _) in reason_columns(source).items():
-        out[column] = reasons.get(reason, 0) / considered
-    for name in dates:
+        out[column] = counts.reasons.get(reason, 0) / considered
+    for name in range_columns(source):
         for col in (f"earliest_year_{name}", f"latest_months_after_delivery_{name}"):
-            value = row[col]
-            out[col] = None if pd.isna(value) else int(value)
+            value = counts.ranges[col]
+            out[col] = None if value is None else int(value)
     return out
 
 
 def staged_profile(con, source: Source, path: str, file_name: str) -> dict:
     """One row describing a staged Parquet file (what really reached the warehouse)."""
-    cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()]
+    cols = pq.read_schema(path).names
     expected = [c.split()[0] for c in staging_ddl(source).split(", ")]
     key = [("person_key" if k == "identifier" else source.column(k).staged_as) for k in source.record_key]
     checks = [
@@ -91,7 +114,8 @@ def staged_profile(con, source: Source, path: str, file_name: str) -> dict:
     if source.name == "werk":
         checks.append("count(*) FILTER (WHERE employer_key IS NULL OR length(employer_key) <> 64) "
                       "AS bad_employer_keys")
-    row = con.execute(f"SELECT {', '.join(checks)} FROM read_parquet('{path}')").fetchdf().iloc[0].to_dict()
+    cursor = con.execute(f"SELECT {', '.join(checks)} FROM read_parquet('{path}')")
+    row = dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
     rows = int(row.pop("rows"))
     distinct = int(row.pop("distinct_hashes"))
     if distinct < rows:

@@ -211,7 +211,9 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, table: str = "raw") ->
     arrow = pa.table({**{c: pa.array(v, pa.string()) for c, v in zip(columns, values)},
                       "line_number": pa.array(lines, pa.int64())})
     con.register("xlsx_arrow", arrow)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM xlsx_arrow")
+    # the same objects as a CSV leaves: a table of rows and a view ``table`` over it
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_unnumbered AS SELECT * FROM xlsx_arrow")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM {table}_unnumbered")
     con.unregister("xlsx_arrow")
     return ReadResult(table, columns, "xlsx", None, [], len(lines))
 

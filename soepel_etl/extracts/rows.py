@@ -149,9 +149,10 @@ WITH v AS (
   FROM ids
 )
 SELECT *,
-  list_filter([
+  -- most rows are good: the list of reasons is only built for a row with at least one
+  CASE WHEN coalesce({reasons}) IS NULL THEN []::VARCHAR[] ELSE list_filter([
     {reasons}
-  ], lambda x: x IS NOT NULL) AS row_reasons,
+  ], lambda x: x IS NOT NULL) END AS row_reasons,
   hash({dedup}) AS row_hash,
   CASE WHEN {key_complete} THEN hash({key}) END AS key_hash
 FROM r
@@ -171,13 +172,32 @@ SELECT line_number FROM distinct_rows
 WHERE key_hash IN (SELECT key_hash FROM distinct_rows GROUP BY key_hash HAVING count(*) > 1)
 QUALIFY count(*) OVER (PARTITION BY {key}) > 1
 """
+    # a view, not a second copy of every row: the two line sets it looks up are small (usually empty)
     checked = """
-CREATE OR REPLACE TEMP TABLE checked AS
+CREATE OR REPLACE TEMP VIEW checked AS
 SELECT * EXCLUDE (row_reasons, row_hash, key_hash),
   line_number IN (SELECT line_number FROM duplicate_lines) AS is_duplicate,
   CASE WHEN line_number IN (SELECT line_number FROM conflict_lines)
        THEN list_append(row_reasons, 'conflicting_record_key') ELSE row_reasons END AS reasons
 FROM typed
 """
-    # ``checked`` is materialised: staging, quarantine, the counts and the quality profiles all scan it
-    return [typed, duplicates, conflicts, checked, "DROP TABLE typed"]
+    return [typed, duplicates, conflicts, checked]
+
+
+# the clean file's ``checked`` (no row repeats a row or a record key): nothing to look up
+_CLEAN = """
+CREATE OR REPLACE TEMP VIEW checked AS
+SELECT * EXCLUDE (row_reasons, row_hash, key_hash), false AS is_duplicate, row_reasons AS reasons FROM typed
+"""
+
+
+def make_checked(con, source: Source, present: set[str], delivery_date: dt.date, raw: str = "raw") -> None:
+    """Create ``checked`` (:func:`checked_sql`) on ``con``. Most files repeat no row and no record
+    key; one count of distinct hashes finds those, and they skip the duplicate and conflict searches."""
+    typed, duplicates, conflicts, checked = checked_sql(source, present, delivery_date, raw)
+    con.execute(typed)
+    repeats = con.execute("SELECT count(DISTINCT row_hash) < count(*) OR count(DISTINCT key_hash) < count(key_hash) "
+                          "FROM typed").fetchone()[0]
+    for statement in ([duplicates, conflicts, checked] if repeats else [_CLEAN]):
+        con.execute(statement)
+

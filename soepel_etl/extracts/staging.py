@@ -33,7 +33,7 @@ def staging_select(source: Source) -> str:
     cols = [
         "$load_id AS load_id", "$file_name AS file_name", "$sender AS sender",
         "CAST($delivery_date AS DATE) AS delivery_date", "CAST(line_number AS BIGINT) AS line_number",
-        hmac_sql("id_type || ':' || id_value") + " AS person_key",
+        "person_keys.person_key AS person_key",   # see staging_from: hashed once per distinct identifier
         "id_type AS identifier_type",
     ]
     for c in source.columns:
@@ -46,25 +46,30 @@ def staging_query(source: Source, select: str, from_clause: str) -> str:
     """The staged rows with their surrogates; werk sorted by person so a build reading one range of
     persons skips the Parquet row groups of all others (min/max statistics)."""
     extra = ", ".join(f"{expr} AS {name}" for name, _, expr in surrogates(source))
-    order = " ORDER BY person_id, month_index" if source.name == "werk" else ""
+    # the pseudonym joins do not keep the file's order: line_number keeps staging deterministic
+    order = " ORDER BY person_id, month_index, line_number" if source.name == "werk" else " ORDER BY line_number"
     return f"SELECT *, {extra} FROM (SELECT {select} {from_clause}){order}"
 
 
 def staging_from(source: Source) -> list[str]:
-    """Statements to run before the staging SELECT, and its FROM clause (last element).
+    """Statements to run before the staging SELECT (they need the HMAC pads ``$ipad``/``$opad``),
+    and its FROM clause (last element).
 
-    A file names few employers many times, so employer pseudonyms are computed once per distinct
-    value and joined back; persons are mostly distinct within a file, so their HMAC runs inline.
+    The HMAC is two SHA-256 calls, the costliest thing done per row; a person has many rows in a
+    file (one per month in ``werk``) and a file names few employers many times, so pseudonyms are
+    computed once per distinct value and joined back.
     """
     good = "NOT is_duplicate AND len(reasons) = 0"
+    person_key = hmac_sql("id_type || ':' || id_value")
+    statements = [f"CREATE OR REPLACE TEMP TABLE person_keys AS SELECT id_type, id_value, {person_key} AS person_key "
+                  f"FROM (SELECT DISTINCT id_type, id_value FROM checked WHERE {good})"]
+    joins = "JOIN person_keys USING (id_type, id_value)"
     if any(c.name == "werkgever" for c in source.columns):
-        return [
-            f"CREATE OR REPLACE TEMP TABLE employer_keys AS SELECT v_werkgever, "
-            f"{hmac_sql(chr(39) + 'werkgever:' + chr(39) + ' || v_werkgever')} AS employer_key "
-            f"FROM (SELECT DISTINCT v_werkgever FROM checked WHERE {good})",
-            f"FROM checked JOIN employer_keys USING (v_werkgever) WHERE {good}",
-        ]
-    return [f"FROM checked WHERE {good}"]
+        employer_key = hmac_sql("'werkgever:' || v_werkgever")
+        statements.append(f"CREATE OR REPLACE TEMP TABLE employer_keys AS SELECT v_werkgever, {employer_key} AS "
+                          f"employer_key FROM (SELECT DISTINCT v_werkgever FROM checked WHERE {good})")
+        joins += " JOIN employer_keys USING (v_werkgever)"
+    return statements + [f"FROM checked {joins} WHERE {good}"]
 
 
 def _masked(c: Column) -> str:
