@@ -30,7 +30,7 @@ from .extracts.werk_senders import missing_senders, werk_senders
 from .privacy import mask_identifiers, scrub
 from .quality.policy import CRITICAL
 from .quality.runner import QUALITY, STATUS_PAGE
-from .schema.sql import literal
+from .schema.sql import literal, parquet
 from .warehouse.builds import BUILDS, COVERAGE
 from .warehouse.changes import CHANGES, OUTFLOWS
 from .warehouse.loads import read_load_history
@@ -44,7 +44,7 @@ def _parquet_rows(folder: Path, sql: str = "SELECT * FROM t") -> list[dict]:
         return []
     con = duckdb.connect()
     try:
-        con.execute(f"CREATE VIEW t AS SELECT * FROM read_parquet({[str(f) for f in files]!r}, union_by_name=true)")
+        con.execute(f"CREATE VIEW t AS SELECT * FROM {parquet([str(f) for f in files], union_by_name='true')}")
         cur = con.execute(sql)
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row)) for row in cur.fetchall()]
@@ -210,11 +210,9 @@ def _corrections(warehouse: Path, changed: list[dict], load_ids: set[str]) -> di
         con.execute("CREATE TABLE changed (brin VARCHAR, enrolment_id VARCHAR)")
         con.executemany("INSERT INTO changed VALUES (?, ?)", sorted({(c["brin"], c["enrolment_id"]) for c in changed}))
         rows = con.execute(f"""
-            WITH o AS (SELECT brin, enrolment_id, person_key FROM read_parquet({[str(p) for p in outflows]!r},
-                                                                                union_by_name=true)
+            WITH o AS (SELECT brin, enrolment_id, person_key FROM {parquet(outflows, union_by_name='true')}
                        SEMI JOIN changed USING (brin, enrolment_id)),
-                 s AS (SELECT DISTINCT person_key, file_name FROM read_parquet({[str(p) for p in staged]!r},
-                                                                              union_by_name=true))
+                 s AS (SELECT DISTINCT person_key, file_name FROM {parquet(staged, union_by_name='true')})
             SELECT DISTINCT o.brin, o.enrolment_id, s.file_name FROM o JOIN s USING (person_key) ORDER BY ALL""").fetchall()
     finally:
         con.close()

@@ -24,6 +24,7 @@ from ..identity.pseudonyms import PseudonymKey
 from ..privacy import mask_identifiers, scrub
 from ..reference import reference_sql, region_of_sql
 from ..schema.contracts import SOURCES, Source
+from ..schema.sql import literal, parquet
 from ..schema.profiles import FileProfile
 from ..schema.versions import current_sql, valid_consent_sql
 from ..warehouse.loads import LoadRecord, read_loads
@@ -124,7 +125,7 @@ def _forget_file(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _copy(con, query: str, path: Path, params: dict) -> None:
-    con.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)", params)
+    con.execute(f"COPY ({query}) TO {literal(path)} (FORMAT parquet, COMPRESSION zstd)", params)
 
 
 def _reference_codes(con, source: Source, reference_dir: Path) -> list[tuple[str, str]]:
@@ -291,7 +292,7 @@ def exclude_without_consent(records: list[LoadRecord], tx: Transaction, referenc
     con = duckdb.connect()
     try:
         if register:
-            con.execute(f"CREATE TEMP VIEW deelnemers AS SELECT * FROM read_parquet({register!r}, union_by_name=true)")
+            con.execute(f"CREATE TEMP VIEW deelnemers AS SELECT * FROM {parquet(register, union_by_name='true')}")
             current = f"({current_sql('deelnemers', 'deelnemers')})"
             con.execute(f"CREATE TEMP TABLE consent AS {valid_consent_sql(current, reference_date)}")
         else:
@@ -300,11 +301,11 @@ def exclude_without_consent(records: list[LoadRecord], tx: Transaction, referenc
             path = tx.tmp / r.staged_relpath
             kept_path = path.with_suffix(".consented.parquet")
             con.execute(
-                f"COPY (SELECT s.* FROM read_parquet('{path}') s SEMI JOIN consent c "
+                f"COPY (SELECT s.* FROM {parquet(path)} s SEMI JOIN consent c "
                 f"ON s.person_key = c.person_key AND s.pilot_code = c.pilot_code ORDER BY s.line_number) "
-                f"TO '{kept_path}' (FORMAT parquet, COMPRESSION zstd)"
+                f"TO {literal(kept_path)} (FORMAT parquet, COMPRESSION zstd)"
             )
-            kept = con.execute(f"SELECT count(*) FROM read_parquet('{kept_path}')").fetchone()[0]
+            kept = con.execute(f"SELECT count(*) FROM {parquet(kept_path)}").fetchone()[0]
             kept_path.replace(path)
             r.rows_excluded = r.rows_loaded - int(kept)
             r.rows_loaded = int(kept)

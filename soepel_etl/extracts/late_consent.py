@@ -32,6 +32,7 @@ from ..schema.versions import current_sql, valid_consent_sql
 from ..warehouse.loads import LoadRecord, read_loads
 from ..warehouse.transaction import Transaction
 from ..schema.contracts import SOURCES
+from ..schema.sql import literal, parquet
 from .reader import Unreadable, read_delivery
 from .rows import make_checked
 from .staging import staging_from, staging_query, staging_select
@@ -51,7 +52,7 @@ class LateConsent:
 
 def _consent(con, name: str, register: list[str], reference_date: dt.date) -> None:
     if register:
-        relation = f"(SELECT * FROM read_parquet({register!r}, union_by_name=true))"
+        relation = f"(SELECT * FROM {parquet(register, union_by_name='true')})"
         current = f"({current_sql('deelnemers', relation)})"
         con.execute(f"CREATE TEMP TABLE {name} AS {valid_consent_sql(current, reference_date)}")
     else:
@@ -72,7 +73,7 @@ def _staged_rows(con, path: Path, record: dict, key: PseudonymKey, workdir: Path
         con.execute(statement, {"ipad": ipad, "opad": opad})
     params = {"load_id": record["load_id"], "file_name": record["file_name"], "sender": record["sender"],
               "delivery_date": record["delivery_date"]}
-    con.execute(f"COPY ({staging_query(source, staging_select(source), from_clause)}) TO '{out}' "
+    con.execute(f"COPY ({staging_query(source, staging_select(source), from_clause)}) TO {literal(out)} "
                 f"(FORMAT parquet, COMPRESSION zstd)", params)
 
 
@@ -122,16 +123,16 @@ def load_late_consent(landing: Path, tx: Transaction, key: PseudonymKey, records
                 file_con.close()
             staged = [str(p) for p in (tx.root / "staging" / SOURCE).glob(f"{r['load_id']}*.parquet")]
             staged += [str(p) for p in (tx.tmp / "staging" / SOURCE).glob(f"{r['load_id']}*.parquet")]
-            late = (f"SELECT s.* FROM read_parquet('{reread}') s SEMI JOIN consent_now c "
+            late = (f"SELECT s.* FROM {parquet(reread)} s SEMI JOIN consent_now c "
                     f"ON s.person_key = c.person_key AND s.pilot_code = c.pilot_code "
-                    f"WHERE s.line_number NOT IN (SELECT line_number FROM read_parquet({staged!r}))"
+                    f"WHERE s.line_number NOT IN (SELECT line_number FROM {parquet(staged)})"
                     if staged else
-                    f"SELECT s.* FROM read_parquet('{reread}') s SEMI JOIN consent_now c "
+                    f"SELECT s.* FROM {parquet(reread)} s SEMI JOIN consent_now c "
                     f"ON s.person_key = c.person_key AND s.pilot_code = c.pilot_code")
             n = con.execute(f"SELECT count(*) FROM ({late})").fetchone()[0]
             if n:
                 target = tx.add_file(f"staging/{SOURCE}/{r['load_id']}.late-{tx.run_id}.parquet")
-                con.execute(f"COPY ({late} ORDER BY s.line_number) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+                con.execute(f"COPY ({late} ORDER BY s.line_number) TO {literal(target)} (FORMAT parquet, COMPRESSION zstd)")
                 fields = {f.name for f in dataclasses.fields(LoadRecord)}
                 revision = LoadRecord(**{k: v for k, v in r.items() if k in fields})
                 revision.rows_loaded += n

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from ..schema.contracts import Source
 from ..schema.profiles import BATCH_COLUMN, RAW_IDENTIFYING, range_columns, reason_columns
 from ..schema.rules import month_index, month_index_sql, month_text_index_sql
+from ..schema.sql import parquet
 from ..schema.staging import staging_ddl
 
 
@@ -114,13 +115,13 @@ def staged_profile(con, source: Source, path: str, file_name: str) -> dict:
     if source.name == "werk":
         checks.append("count(*) FILTER (WHERE employer_key IS NULL OR length(employer_key) <> 64) "
                       "AS bad_employer_keys")
-    cursor = con.execute(f"SELECT {', '.join(checks)} FROM read_parquet('{path}')")
+    cursor = con.execute(f"SELECT {', '.join(checks)} FROM {parquet(path)}")
     row = dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
     rows = int(row.pop("rows"))
     distinct = int(row.pop("distinct_hashes"))
     if distinct < rows:
         distinct = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(key)} "
-                               f"FROM read_parquet('{path}'))").fetchone()[0]
+                               f"FROM {parquet(path)})").fetchone()[0]
     forbidden = [c for c in cols if c.lower() in RAW_IDENTIFYING or c.lower().startswith(("v_", "n_", "p_"))]
     return {
         BATCH_COLUMN: file_name, "rows": rows, "duplicate_keys": rows - int(distinct),

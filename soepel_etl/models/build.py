@@ -105,7 +105,7 @@ def _staging_relation(con, tx: Transaction, source: str) -> None:
     relation = f"stg_{source}_empty"
     if files:
         relation = (f"(SELECT * FROM stg_{source}_empty UNION ALL BY NAME "
-                    f"SELECT * FROM read_parquet({files!r}, union_by_name=true))")
+                    f"SELECT * FROM {parquet(files, union_by_name='true')})")
     con.execute(f"CREATE OR REPLACE TEMP VIEW stg_{source} AS {_with_surrogates(source, relation)}")
 
 

@@ -45,7 +45,7 @@ def previous_build(root: Path) -> dict | None:
     files = _parquet(Path(root) / BUILDS)
     if not files:
         return None
-    rows = duckdb.sql(f"SELECT * FROM read_parquet({files!r}, union_by_name=true) ORDER BY built_at DESC LIMIT 1"
+    rows = duckdb.sql(f"SELECT * FROM {parquet(files, union_by_name='true')} ORDER BY built_at DESC LIMIT 1"
                       ).to_arrow_table().to_pylist()
     return rows[0] if rows else None
 
@@ -93,20 +93,20 @@ def _touched_relation(con, tx: Transaction, previous: dict) -> str:
     files = _parquet(tx.tmp / "staging")
     loads = _parquet(tx.root / LOADS)
     if loads:
-        later = con.execute(f"SELECT DISTINCT source, load_id FROM read_parquet({loads!r}, union_by_name=true) "
+        later = con.execute(f"SELECT DISTINCT source, load_id FROM {parquet(loads, union_by_name='true')} "
                             "WHERE outcome = 'loaded' AND loaded_at > ?", [previous["built_at"]]).fetchall()
         files += [str(p) for source, load_id in later
                   if (p := tx.root / "staging" / str(source) / f"{load_id}.parquet").is_file()]
     if not files:
         return "(SELECT CAST(NULL AS VARCHAR) AS person_key WHERE false)"
-    return f"(SELECT DISTINCT person_key FROM read_parquet({sorted(set(files))!r}, union_by_name=true))"
+    return f"(SELECT DISTINCT person_key FROM {parquet(sorted(set(files)), union_by_name='true')})"
 
 
 def final_figures_frame(con, tx: Transaction, previous: dict, joined: list[str] = ()) -> pd.DataFrame | None:
     old = _parquet(tx.root / OUTFLOWS)
     if not old:
         return None
-    old_columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({old!r}, union_by_name=true)"
+    old_columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {parquet(old, union_by_name='true')}"
                                              ).fetchall()}
     new_columns = {r[0] for r in con.execute("DESCRIBE marts_outflow_outcomes").fetchall()}
     compared = [c for c in FINAL_24 if c in old_columns and c in new_columns]
@@ -116,7 +116,7 @@ def final_figures_frame(con, tx: Transaction, previous: dict, joined: list[str] 
     row = con.execute(f"""
         WITH before AS (
             SELECT brin, enrolment_id, person_key, hash({figures}) AS h
-            FROM read_parquet({old!r}, union_by_name=true) WHERE final_24
+            FROM {parquet(old, union_by_name='true')} WHERE final_24
         ), now AS (
             SELECT brin, enrolment_id, final_24, hash({figures}) AS h FROM marts_outflow_outcomes
         ), changed AS (
@@ -139,7 +139,7 @@ def outflows_frame(con, tx: Transaction, drop_share_max: float) -> pd.DataFrame 
     if not old:
         return None
     df = con.execute(f"""
-        WITH before AS (SELECT cohort, count(*) AS n FROM read_parquet({old!r}, union_by_name=true) GROUP BY cohort),
+        WITH before AS (SELECT cohort, count(*) AS n FROM {parquet(old, union_by_name='true')} GROUP BY cohort),
              now AS (SELECT cohort, count(*) AS n FROM marts_outflow_outcomes GROUP BY cohort)
         SELECT '{OUTFLOWS} cohort ' || b.cohort AS {BATCH_COLUMN}, b.n AS previous_outflows,
                coalesce(n.n, 0) AS outflows,

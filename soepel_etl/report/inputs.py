@@ -27,6 +27,7 @@ import pandas as pd
 
 from ..reference import national_table
 from ..schema.rules import NO_CODE, WINDOW, WORK_HORIZONS, month_text_index, month_text_index_sql
+from ..schema.sql import parquet
 from . import labels as L
 
 # the warehouse tables _read takes (besides _meta/loads and _meta/builds): lineage names them as the
@@ -73,8 +74,7 @@ def _table(warehouse: Path, relpath: str) -> str | None:
     folder = Path(warehouse) / relpath
     if not folder.exists() or not any(folder.rglob("*.parquet")):
         return None
-    glob = str(folder / "**" / "*.parquet").replace("'", "''")
-    return f"read_parquet('{glob}', hive_partitioning=true, union_by_name=true)"
+    return parquet(folder / "**" / "*.parquet", hive_partitioning="true", union_by_name="true")
 
 
 def _require(warehouse: Path, relpath: str) -> str:

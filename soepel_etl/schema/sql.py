@@ -15,7 +15,13 @@ def literal(value: str | PathLike) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def parquet(path_or_glob: str | PathLike, **options: str) -> str:
-    """``read_parquet('<path>'[, option=value …])`` with the path quoted."""
+def literals(values) -> str:
+    """A list of SQL string literals: ``['a', 'o''b']`` (Python's repr would put ``"o'b"``, an identifier)."""
+    return "[" + ", ".join(literal(v) for v in values) + "]"
+
+
+def parquet(paths: str | PathLike | list, **options: str) -> str:
+    """``read_parquet('<path>'[, option=value …])`` (or over a list of paths), every path quoted."""
     extra = "".join(f", {k}={v}" for k, v in options.items())
-    return f"read_parquet({literal(path_or_glob)}{extra})"
+    what = literals(paths) if isinstance(paths, (list, tuple)) else literal(paths)
+    return f"read_parquet({what}{extra})"

@@ -26,6 +26,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..schema.sql import parquet
+
 CHANGES = "_meta/changes"
 OUTFLOWS = "marts/outflow_outcomes"
 KEY = ("brin", "enrolment_id")
@@ -73,8 +75,8 @@ def final_changes(previous_dir: Path, new_dir: Path) -> list[dict]:
         return []
     con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB"})
     try:
-        con.execute(f"CREATE VIEW old AS SELECT * FROM read_parquet({old_files!r}, union_by_name=true)")
-        con.execute(f"CREATE VIEW new AS SELECT * FROM read_parquet({new_files!r}, union_by_name=true)")
+        con.execute(f"CREATE VIEW old AS SELECT * FROM {parquet(old_files, union_by_name='true')}")
+        con.execute(f"CREATE VIEW new AS SELECT * FROM {parquet(new_files, union_by_name='true')}")
         old_columns = [r[0] for r in con.execute("DESCRIBE old").fetchall()]
         new_columns = {r[0] for r in con.execute("DESCRIBE new").fetchall()}
         if not set(KEY) <= set(old_columns) or not set(KEY) <= new_columns:
