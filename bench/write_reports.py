@@ -6,9 +6,9 @@ it is made faster; equal warehouse, equal bytes).
     cmp -s old/x.html new/x.html        # or: python bench/write_reports.py --compare OLD NEW
 
 Selections: intern for all pilots, per pilot and per RMC region (largest first); publiek for all pilots,
-per pilot, per region and all pilots pooled by 2 cohorts. ``--publiek-regions N`` limits the regions of
-the publiek reports to the N largest (a publiek report per region costs a solve; at 200 000 persons there
-are 40 of them).
+per pilot, per region and all pilots pooled by 2 cohorts. ``--publiek-regions N`` and ``--intern-regions N`` limit
+the regions to the N largest (a publiek report per region costs a solve; at 200 000 persons there are 40
+regions).
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ def selections(warehouse: Path) -> tuple[list[str], list[str]]:
     return pilots, regions
 
 
-def write_all(warehouse: Path, out: Path, publiek_regions: int | None) -> dict:
+def write_all(warehouse: Path, out: Path, publiek_regions: int | None, intern_regions: int | None = None) -> dict:
     from soepel_etl.report import write_report
     pilots, regions = selections(warehouse)
     jobs = [("intern", None, None, None)]
-    jobs += [("intern", None, p, None) for p in pilots] + [("intern", r, None, None) for r in regions]
+    jobs += [("intern", None, p, None) for p in pilots] + [("intern", r, None, None) for r in regions[:intern_regions]]
     jobs += [("publiek", None, None, None), ("publiek", None, None, 2)]
     jobs += [("publiek", None, p, None) for p in pilots]
     jobs += [("publiek", r, None, None) for r in regions[:publiek_regions]]
@@ -64,13 +64,14 @@ def main() -> None:
     parser.add_argument("--warehouse", type=Path)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--publiek-regions", type=int)
+    parser.add_argument("--intern-regions", type=int)
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("OLD", "NEW"))
     args = parser.parse_args()
     if args.compare:
         result = compare(*args.compare)
         print(json.dumps(result, indent=1))
         sys.exit(0 if not result["missing"] and not result["differ"] else 1)
-    print(json.dumps(write_all(args.warehouse, args.out, args.publiek_regions), indent=1))
+    print(json.dumps(write_all(args.warehouse, args.out, args.publiek_regions, args.intern_regions), indent=1))
 
 
 if __name__ == "__main__":
