@@ -96,6 +96,10 @@ def _where(clauses: list[str]) -> str:
     return ("WHERE " + " AND ".join(clauses)) if clauses else ""
 
 
+def _and(clauses: list[str]) -> str:
+    return "".join(f" AND {c}" for c in clauses)
+
+
 def _lit(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
@@ -139,9 +143,15 @@ def _read(space: Workspace, warehouse: Path, sel: Selection) -> Inputs:
     if sel.pilot:
         where.append(f"pilot_code = {_lit(sel.pilot)}")
     # the path: statuses_24 holds the status of every month u+1 … u+24; the horizons come from the
-    # mart's status_k (one home for them, which must agree with the path)
-    path = ", ".join(f"status_{k} AS m{k}" if k in L.HORIZONS else f"coalesce(statuses_24[{k}], 'onbekend') AS m{k}"
-                     for k in range(1, WINDOW + 1))
+    # mart's status_k (one home for them, which must agree with the path) and are columns, split by
+    # cohort and more; the other months appear only in the path table, so only their counts are read
+    horizons = ", ".join(f"status_{k} AS m{k}" for k in L.HORIZONS)
+    path: dict = {f"m{k}": {} for k in range(1, WINDOW + 1) if k not in L.HORIZONS}
+    for k, status, n in con.execute(f"""
+            SELECT t.k, coalesce(o.statuses_24[t.k], 'onbekend'), count(*)
+            FROM {outflow_src} AS o, range(1, {WINDOW} + 1) AS t(k)
+            WHERE t.k NOT IN ({', '.join(str(h) for h in L.HORIZONS)}) {_and(where)} GROUP BY ALL""").fetchall():
+        path.setdefault(f"m{k}", {})[status] = int(n)
     selected = f"""SELECT brin, enrolment_id, CAST(cohort AS INTEGER) AS cohort, pilot_code,
                {L.programme_sql()} AS prog, participation_type AS part,
                CASE WHEN final_24 THEN 'definitief' ELSE 'voorlopig' END AS f24,
@@ -149,13 +159,13 @@ def _read(space: Workspace, warehouse: Path, sel: Selection) -> Inputs:
                CASE WHEN sustained_destination_24 IS NULL THEN 'onbekend'
                     WHEN sustained_destination_24 THEN 'ja' ELSE 'nee' END AS sd,
                CASE WHEN sustained_work_24 IS NULL THEN 'onbekend'
-                    WHEN sustained_work_24 THEN 'ja' ELSE 'nee' END AS sw, {path}
+                    WHEN sustained_work_24 THEN 'ja' ELSE 'nee' END AS sw, {horizons}
         FROM {outflow_src} {_where(where)}"""
     outflows = space.materialise(f"""
         SELECT o.* EXCLUDE (brin, enrolment_id), w.* EXCLUDE (brin, inschrijving_id)
         FROM ({selected}) AS o
         LEFT JOIN ({_work(_require(warehouse, "marts/outflow_work"))}) AS w
-               ON w.brin = o.brin AND w.inschrijving_id = o.enrolment_id""")
+               ON w.brin = o.brin AND w.inschrijving_id = o.enrolment_id""", marginals=path)
     expected = con.execute(f"SELECT count(*) FROM {outflow_src} {_where(where)}").fetchall()[0][0]
     if len(outflows) != expected:
         raise AssertionError(f"marts/outflow_work has more than one row for {len(outflows) - expected} outflow(s)")

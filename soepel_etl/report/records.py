@@ -37,13 +37,14 @@ class Workspace:
                                           "temp_directory": str(self.folder / "spill")})
         self._n = 0
 
-    def materialise(self, select: str, order: str | None = None) -> "Records":
+    def materialise(self, select: str, order: str | None = None, marginals: dict | None = None) -> "Records":
         """Write the rows of ``select`` to a Parquet file of this workspace and return them as records.
-        ``order``: a column of ``select`` giving the records' order (see :meth:`Records.pairs`)."""
+        ``order``: a column of ``select`` giving the records' order (see :meth:`Records.pairs`);
+        ``marginals``: dimensions known only by their counts (see :class:`Records`)."""
         self._n += 1
         path = self.folder / f"family{self._n}.parquet"
         self.con.execute(f"COPY ({select}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
-        return Records(self.con, f"read_parquet('{path}')", order=order)
+        return Records(self.con, f"read_parquet('{path}')", order=order, marginals=marginals)
 
     def close(self) -> None:
         self.con.close()
@@ -54,16 +55,25 @@ class Records:
     """Counts and other aggregates of one family's records, each computed in DuckDB when first asked.
 
     ``count(key)`` follows pandas' ``==``: a key with a null value counts no record (null is equal to
-    nothing), and so do records whose dimension is null."""
+    nothing), and so do records whose dimension is null.
 
-    def __init__(self, con, relation: str, order: str | None = None):
+    ``marginals`` ({dimension: {value: count}}): dimensions that are not columns, known only by how many
+    records take each value, for a table that never splits them further (the status in each month of
+    the 24-month path: 24 columns of text per outflow would cost more to write than the whole rest).
+    Asking for one of them together with another dimension is an error."""
+
+    def __init__(self, con, relation: str, order: str | None = None, marginals: dict | None = None):
         self.con = con
         self.relation = relation
         self.order = order
+        self.marginals = marginals or {}
         self.columns = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+        self.columns += list(self.marginals)
         self._len: int | None = None
-        self._counts: dict[tuple, dict] = {}
-        self._values: dict[str, list] = {}
+        self._counts: dict[tuple, dict] = {(d,): {(v,): n for v, n in counts.items()}
+                                           for d, counts in self.marginals.items()}
+        self._values: dict[str, list] = {d: [v for v in counts if v is not None]
+                                         for d, counts in self.marginals.items()}
         self._min: dict[tuple, dict] = {}
 
     def __len__(self) -> int:
@@ -77,7 +87,8 @@ class Records:
     def replaced(self, expressions: dict[str, str]) -> "Records":
         """The same records with columns replaced by SQL expressions over them (e.g. pooled cohorts)."""
         replace = ", ".join(f"{sql} AS {quote(name)}" for name, sql in expressions.items())
-        return Records(self.con, f"(SELECT * REPLACE ({replace}) FROM {self.relation})", order=self.order)
+        return Records(self.con, f"(SELECT * REPLACE ({replace}) FROM {self.relation})", order=self.order,
+                       marginals=self.marginals)
 
     def count(self, k: Key) -> int:
         dims = tuple(d for d, _ in k)
@@ -92,6 +103,9 @@ class Records:
     def _group_counts(self, dims: tuple) -> dict:
         if not dims:
             return {(): len(self)}
+        if set(dims) & set(self.marginals):
+            raise ValueError(f"{', '.join(sorted(set(dims) & set(self.marginals)))} known only by its own counts, "
+                             f"not together with {', '.join(d for d in dims if d not in self.marginals)}")
         cols = ", ".join(quote(d) for d in dims)
         rows = self.con.sql(f"SELECT {cols}, count(*) FROM {self.relation} GROUP BY ALL").fetchall()
         return {tuple(r[:-1]): int(r[-1]) for r in rows}
