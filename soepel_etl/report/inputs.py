@@ -178,12 +178,16 @@ def _read(space: Workspace, warehouse: Path, sel: Selection) -> Inputs:
             f"AND rmc_region_code IS NOT NULL AND rmc_region_code <> '-' ORDER BY 1").fetchall()
             if not sel.rmc_region or r == sel.rmc_region]
         rwhere.append(f"r.rmc_region_code IN ({', '.join(_lit(r) for r in sel.risk_regions) or 'NULL'})")
+    # municipalities within regions, in the order they first appear among the people sorted by region,
+    # age, score and person: the order the disclosure control's equations have always had (a minimum
+    # per pair, not a sort of everyone)
+    gemeente = "coalesce(r.municipality_code, '-')"
+    hierarchy = (f"SELECT {gemeente}, r.rmc_region_code FROM {risk_src} AS r {_where(rwhere)} GROUP BY ALL "
+                 "ORDER BY min((r.rmc_region_code, r.age, r.risk_score, r.person_key))")
     risk = space.materialise(f"""
-        SELECT row_number() OVER (ORDER BY r.rmc_region_code, r.age, r.risk_score, r.person_key) AS seq,
-               {L.age_band_sql('r.age')} AS band, r.rmc_region_code AS region,
-               coalesce(r.municipality_code, '-') AS gemeente, r.risk_level AS level,
-               {', '.join(f'r.{f}' for f in L.RISK_FLAGS)}
-        FROM {risk_src} AS r {_where(rwhere)}""", order="seq")
+        SELECT {L.age_band_sql('r.age')} AS band, r.rmc_region_code AS region, {gemeente} AS gemeente,
+               r.risk_level AS level, {', '.join(f'r.{f}' for f in L.RISK_FLAGS)}
+        FROM {risk_src} AS r {_where(rwhere)}""", pairs={("gemeente", "region"): hierarchy})
 
     # -- the participant register with its interventions (marts: valid consent only) -------------
     int_src, part_src = _table(warehouse, "marts/interventions"), _table(warehouse, "marts/participants")

@@ -37,14 +37,13 @@ class Workspace:
                                           "temp_directory": str(self.folder / "spill")})
         self._n = 0
 
-    def materialise(self, select: str, order: str | None = None, marginals: dict | None = None) -> "Records":
+    def materialise(self, select: str, pairs: dict | None = None, marginals: dict | None = None) -> "Records":
         """Write the rows of ``select`` to a Parquet file of this workspace and return them as records.
-        ``order``: a column of ``select`` giving the records' order (see :meth:`Records.pairs`);
-        ``marginals``: dimensions known only by their counts (see :class:`Records`)."""
+        ``pairs``, ``marginals``: see :class:`Records`."""
         self._n += 1
         path = self.folder / f"family{self._n}.parquet"
         self.con.execute(f"COPY ({select}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
-        return Records(self.con, f"read_parquet('{path}')", order=order, marginals=marginals)
+        return Records(self.con, f"read_parquet('{path}')", pairs=pairs, marginals=marginals)
 
     def close(self) -> None:
         self.con.close()
@@ -60,12 +59,15 @@ class Records:
     ``marginals`` ({dimension: {value: count}}): dimensions that are not columns, known only by how many
     records take each value, for a table that never splits them further (the status in each month of
     the 24-month path: 24 columns of text per outflow would cost more to write than the whole rest).
-    Asking for one of them together with another dimension is an error."""
+    Asking for one of them together with another dimension is an error.
 
-    def __init__(self, con, relation: str, order: str | None = None, marginals: dict | None = None):
+    ``pairs`` ({(a, b): SQL}): the query giving the distinct (a, b) combinations in the order
+    :meth:`pairs` must return them, when it is not the sorted order."""
+
+    def __init__(self, con, relation: str, pairs: dict | None = None, marginals: dict | None = None):
         self.con = con
         self.relation = relation
-        self.order = order
+        self.pair_sql = pairs or {}
         self.marginals = marginals or {}
         self.columns = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
         self.columns += list(self.marginals)
@@ -87,7 +89,9 @@ class Records:
     def replaced(self, expressions: dict[str, str]) -> "Records":
         """The same records with columns replaced by SQL expressions over them (e.g. pooled cohorts)."""
         replace = ", ".join(f"{sql} AS {quote(name)}" for name, sql in expressions.items())
-        return Records(self.con, f"(SELECT * REPLACE ({replace}) FROM {self.relation})", order=self.order,
+        if any(name in pair for name in expressions for pair in self.pair_sql):
+            raise ValueError("a replaced column is one of the ordered pairs")
+        return Records(self.con, f"(SELECT * REPLACE ({replace}) FROM {self.relation})", pairs=self.pair_sql,
                        marginals=self.marginals)
 
     def count(self, k: Key) -> int:
@@ -118,12 +122,12 @@ class Records:
         return self._values[dim]
 
     def pairs(self, a: str, b: str) -> list[tuple]:
-        """The distinct (a, b) combinations, nulls included, in the order they first appear in the records
-        (when they have an order). The order reaches the disclosure control's equations and so the
-        solver's model: the same report must give the same bytes."""
-        order = f" ORDER BY min({quote(self.order)})" if self.order else ""
-        return [tuple(r) for r in self.con.sql(
-            f"SELECT {quote(a)}, {quote(b)} FROM {self.relation} GROUP BY ALL{order}").fetchall()]
+        """The distinct (a, b) combinations, nulls included, in the order the family's ``pairs`` query
+        gives, else sorted. The order reaches the disclosure control's equations and so the solver's
+        model: the same report must give the same bytes."""
+        sql = self.pair_sql.get((a, b)) or (f"SELECT {quote(a)}, {quote(b)} FROM {self.relation} GROUP BY ALL "
+                                            f"ORDER BY ALL NULLS LAST")
+        return [tuple(r) for r in self.con.sql(sql).fetchall()]
 
     def minimum(self, column: str, by: str | None = None) -> dict:
         """The smallest non-null ``column`` per value of ``by`` (key None: over all records); a value whose
