@@ -36,9 +36,12 @@ def write_report(warehouse: Path, out: Path, audience: str = "intern", rmc_regio
     selection = Selection(rmc_region=rmc_region or None, pilot=pilot or None)
     warehouse = check(warehouse)
     inputs = read_inputs(warehouse, selection)
-    if not len(inputs.outflows) and not len(inputs.risk):
-        raise ValueError(f"nothing to report for {selection.slug()}: no outflows and no risk-monitor population")
-    report = build_report(inputs, audience, pool=pool_cohorts)
+    try:
+        if not len(inputs.outflows) and not len(inputs.risk):
+            raise ValueError(f"nothing to report for {selection.slug()}: no outflows and no risk-monitor population")
+        report = build_report(inputs, audience, pool=pool_cohorts)
+    finally:
+        inputs.close()
     link_status_page(report, Path(warehouse) / STATUS_PAGE)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -12,19 +12,20 @@ from . import disclosure, labels as L, texts
 from .format import count_text
 from .inputs import Inputs
 from .model import Cell, Report, Section, Table
+from .records import Records
 from .tables import (coverage_table, intervention_tables, outflow_tables, quality_tables, risk_tables,
                      work_tables)
 
 AUDIENCES = ("intern", "publiek")
 
 
-def pool_cohorts(outflows: pd.DataFrame, years: int) -> tuple[pd.DataFrame, dict]:
+def pool_cohorts(outflows: Records, years: int) -> tuple[Records, dict]:
     """Cohorts in groups of ``years`` consecutive years, aligned on multiples of ``years`` (2018–2019,
     2020–2021, …) so that every report of the warehouse pools the same years: reports pooled
     differently could be subtracted from each other. ``cohort`` becomes the group's first year."""
-    first = outflows["cohort"].astype(int) // years * years
-    labels = {int(y): f"{y}–{y + years - 1}" for y in sorted(first.unique())}
-    return outflows.assign(cohort=first), labels
+    pooled = outflows.replaced({"cohort": f"cohort // {int(years)} * {int(years)}"})
+    labels = {int(y): f"{y}–{y + years - 1}" for y in sorted(pooled.values("cohort"))}
+    return pooled, labels
 
 
 def build_report(inputs: Inputs, audience: str, pool: int | None = None, secondary: bool = True) -> Report:
@@ -43,7 +44,7 @@ def build_report(inputs: Inputs, audience: str, pool: int | None = None, seconda
     out = outflow_tables(inputs.outflows, cohort_labels)
     work = work_tables(inputs.outflows, cohort_labels, inputs.pilot_names, inputs.sbi_names, inputs.minimum_wage,
                        inputs.build.get("employment_coverage_month"))
-    int_tables, register = intervention_tables(inputs.participants, inputs.interventions)
+    int_tables = intervention_tables(inputs.register, inputs.interventions)
     risk = risk_tables(inputs.risk, inputs.region_names, inputs.municipality_names)
     # publiek: the data-quality tables stay in the intern report (docs/report.md, "Data quality")
     quality = quality_tables(inputs.loads, inputs.quarantine) if audience == "intern" else []
@@ -96,7 +97,7 @@ def build_report(inputs: Inputs, audience: str, pool: int | None = None, seconda
         audience=audience, selection_label=selection_label,
         build_label=_build_label(b),
         sections=sections,
-        families={"uitstroom": inputs.outflows, "risico": inputs.risk, "register": register},
+        families={"uitstroom": inputs.outflows, "risico": inputs.risk, "register": inputs.register},
     )
     if audience == "publiek":
         disclosure.apply(report, secondary=secondary)
@@ -153,7 +154,7 @@ def _deliveries_table(loads: pd.DataFrame) -> Table:
 
 def _summary(report: Report, inputs: Inputs, out: dict, cohort_labels: dict | None) -> list[str]:
     b = inputs.build
-    cohorts = sorted(inputs.outflows["cohort"].unique())
+    cohorts = sorted(inputs.outflows.values("cohort"))
     if cohort_labels:
         cohorts = [cohort_labels[int(c)] for c in cohorts]
     cohort_table = out["cohorten"][0]

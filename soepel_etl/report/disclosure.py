@@ -31,17 +31,18 @@ to the nearest ``WAGE_PUBLISH_ROUND`` euros, and only when the count of those ou
 
 from __future__ import annotations
 
+import collections
 import time
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..schema.rules import WAGE_PUBLISH_MIN, WAGE_PUBLISH_ROUND
 from . import suppression
 from .model import Key, Report, Table
+from .records import Records
 
 THRESHOLD = 10
 PRIMARY = "<10"
@@ -70,7 +71,7 @@ class FamilyResult:
 class Family:
     """The count cells of one family across all tables, and the equations a reader can know."""
 
-    def __init__(self, name: str, records: pd.DataFrame, tables: list[Table]):
+    def __init__(self, name: str, records: Records, tables: list[Table]):
         self.name = name
         self.tables = tables
         self.values: dict[Key, int] = {}
@@ -91,12 +92,12 @@ class Family:
                                   groups=self.groups, names=[repr(k) for k in self.keys])
 
 
-def equations(keys: list[Key], records: pd.DataFrame, lines=()) -> list[dict[Key, int]]:
+def equations(keys: list[Key], records: Records, lines=()) -> list[dict[Key, int]]:
     """``lines``: the (total, parts) the tables declare; one whose cells are not all in the report (a row
     left out) is not known to the reader and is skipped."""
     present = set(keys)
     dims = sorted({d for k in keys for d, _ in k})
-    domains = {d: set(records[d].dropna().unique()) if d in records else set() for d in dims}
+    domains = {d: set(records.values(d)) if d in records else set() for d in dims}
     found: dict[frozenset, dict[Key, int]] = {}
 
     def add(total: Key, parts: list[Key]) -> None:
@@ -122,10 +123,14 @@ def equations(keys: list[Key], records: pd.DataFrame, lines=()) -> list[dict[Key
     for fine, coarse in HIERARCHIES:
         if fine not in records or coarse not in records:
             continue
-        pairs = records[[fine, coarse]].drop_duplicates()
+        pairs = records.pairs(fine, coarse)
         # a value in several coarse groups (an unknown municipality, '-') is part of none of them
-        mixed = set(pairs.loc[pairs[fine].duplicated(keep=False), coarse])
-        members = pairs.groupby(coarse)[fine].apply(list).to_dict()
+        groups_of = collections.Counter(f for f, _ in pairs)
+        mixed = {c for f, c in pairs if groups_of[f] > 1}
+        members: dict = {}
+        for f, c in pairs:
+            if c is not None:
+                members.setdefault(c, []).append(f)
         for k in keys:
             kd = dict(k)
             if coarse in kd and fine not in kd and kd[coarse] not in mixed:

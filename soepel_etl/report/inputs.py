@@ -12,8 +12,10 @@ error, never a silently national report. With a pilot, the risk monitor (which i
 pilot) shows the RMC regions in which that pilot's outflows live (their ``rmc_region_code``: the
 region of the municipality on the enrolment), intersected with ``--rmc-region`` when both are given.
 
-Person keys are used only to join and to count distinct people; they are replaced by row numbers
-before anything leaves this module.
+The three families (outflows, the risk monitor's people, register entries) are not read into Python:
+each is selected and joined once in DuckDB and kept as a file of the report's workspace
+(:mod:`.records`), which the tables ask for counts. Person keys are used only to join; the families'
+files hold none.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from ..reference import national_table
 from ..schema.rules import NO_CODE, WINDOW, WORK_HORIZONS, month_text_index, month_text_index_sql
 from ..schema.sql import parquet
 from . import labels as L
+from .records import Records, Workspace, quote
 
 # the warehouse tables _read takes (besides _meta/loads and _meta/builds): lineage names them as the
 # report's inputs (soepel_etl/lineage.py), so a table added to _read belongs here too
@@ -51,12 +53,13 @@ class Selection:
 class Inputs:
     selection: Selection
     build: dict
-    outflows: pd.DataFrame          # one row per outflow: cohort, prog, part, f24, obs, sd, sw, m1 … m24, and
-                                    # work after outflow (marts/outflow_work): w12, hb12, ct12, lw12, wage12,
-                                    # sb12 (likewise for 24), dw, se
-    risk: pd.DataFrame              # one row per person in the risk monitor: band, region, gemeente, level, flags
-    interventions: pd.DataFrame     # one row per intervention: pid (a row number), kind, part
-    participants: pd.DataFrame      # one row per register entry with valid consent: part, pid, pilot_code
+    outflows: Records               # one record per outflow: cohort, pilot_code, prog, part, f24, obs, sd, sw,
+                                    # m1 … m24, and work after outflow (marts/outflow_work): w12, hb12, ct12,
+                                    # lw12, wage12, sb12 (likewise for 24), dw, se
+    risk: Records                   # one record per person in the risk monitor: band, region, gemeente, level, flags
+    register: Records               # one record per register entry with valid consent: pilot_code, part, any
+                                    # (an intervention), k:<kind> per kind of intervention
+    interventions: dict             # interventions of the register's entries: kind → how many
     loads: pd.DataFrame             # the loads manifest
     quarantine: pd.DataFrame        # source, reason, rows
     region_names: dict
@@ -68,6 +71,11 @@ class Inputs:
     # national tables shipped with the package: SBI section → Dutch name; the statutory (youth) minimum wage
     sbi_names: dict = field(default_factory=dict)
     minimum_wage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    space: Workspace | None = None  # holds the families' files; closed with the inputs
+
+    def close(self) -> None:
+        if self.space is not None:
+            self.space.close()
 
 
 def _table(warehouse: Path, relpath: str) -> str | None:
@@ -88,20 +96,27 @@ def _where(clauses: list[str]) -> str:
     return ("WHERE " + " AND ".join(clauses)) if clauses else ""
 
 
+def _and(clauses: list[str]) -> str:
+    return "".join(f" AND {c}" for c in clauses)
+
+
 def _lit(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
 def read_inputs(warehouse: Path, selection: Selection) -> Inputs:
+    """The inputs of one report; its families stay in DuckDB until ``Inputs.close()``."""
     warehouse = Path(warehouse)
-    con = duckdb.connect()
+    space = Workspace()
     try:
-        return _read(con, warehouse, selection)
-    finally:
-        con.close()
+        return _read(space, warehouse, selection)
+    except BaseException:
+        space.close()
+        raise
 
 
-def _read(con, warehouse: Path, sel: Selection) -> Inputs:
+def _read(space: Workspace, warehouse: Path, sel: Selection) -> Inputs:
+    con = space.con
     outflow_src = _require(warehouse, "marts/outflow_outcomes")
     risk_src = _require(warehouse, "marts/risk_monitor")
     builds_src = _require(warehouse, "_meta/builds")
@@ -127,38 +142,33 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
         where.append(f"rmc_region_code = {_lit(sel.rmc_region)}")
     if sel.pilot:
         where.append(f"pilot_code = {_lit(sel.pilot)}")
-    con.sql(f"""CREATE TEMP TABLE o AS
-        SELECT row_number() OVER (ORDER BY brin, enrolment_id) AS oid, person_key, brin, enrolment_id,
-               {month_text_index_sql('outflow_month')} AS u,
-               cohort, pilot_code, rmc_region_code AS region, {L.programme_sql()} AS prog,
-               participation_type AS part,
-               CASE WHEN final_24 THEN 'definitief' ELSE 'voorlopig' END AS f24, final_6, final_12,
+    # the path: statuses_24 holds the status of every month u+1 … u+24; the horizons come from the
+    # mart's status_k (one home for them, which must agree with the path) and are columns, split by
+    # cohort and more; the other months appear only in the path table, so only their counts are read
+    horizons = ", ".join(f"status_{k} AS m{k}" for k in L.HORIZONS)
+    path: dict = {f"m{k}": {} for k in range(1, WINDOW + 1) if k not in L.HORIZONS}
+    for k, status, n in con.execute(f"""
+            SELECT t.k, coalesce(o.statuses_24[t.k], 'onbekend'), count(*)
+            FROM {outflow_src} AS o, range(1, {WINDOW} + 1) AS t(k)
+            WHERE t.k NOT IN ({', '.join(str(h) for h in L.HORIZONS)}) {_and(where)} GROUP BY ALL""").fetchall():
+        path.setdefault(f"m{k}", {})[status] = int(n)
+    selected = f"""SELECT brin, enrolment_id, CAST(cohort AS INTEGER) AS cohort, pilot_code,
+               {L.programme_sql()} AS prog, participation_type AS part,
+               CASE WHEN final_24 THEN 'definitief' ELSE 'voorlopig' END AS f24,
                {observed_until} - {month_text_index_sql('outflow_month')} AS obs,
                CASE WHEN sustained_destination_24 IS NULL THEN 'onbekend'
                     WHEN sustained_destination_24 THEN 'ja' ELSE 'nee' END AS sd,
                CASE WHEN sustained_work_24 IS NULL THEN 'onbekend'
-                    WHEN sustained_work_24 THEN 'ja' ELSE 'nee' END AS sw,
-               status_6, status_12, status_24
-        FROM {outflow_src} {_where(where)}""")
-    outflows = con.sql("SELECT * EXCLUDE (person_key, u, brin, enrolment_id) FROM o ORDER BY oid").df()
-    # the path: marts/outflow_outcomes.statuses_24 holds the status of every month u+1 … u+24
-    path = con.sql(f"""
-        SELECT o.oid, t.k, coalesce(f.statuses_24[t.k], 'onbekend') AS status
-        FROM o JOIN (SELECT brin, enrolment_id, statuses_24 FROM {outflow_src}) AS f USING (brin, enrolment_id),
-             range(1, {WINDOW} + 1) AS t(k)""").df()
-    if len(path):
-        wide = path.pivot(index="oid", columns="k", values="status")
-        wide.columns = [f"m{k}" for k in wide.columns]
-        outflows = outflows.merge(wide, left_on="oid", right_index=True, how="left")
-    else:
-        for k in range(1, WINDOW + 1):
-            outflows[f"m{k}"] = "onbekend"
-    # one home for the horizons: the mart's status_k, which must agree with the path
-    for k in L.HORIZONS:
-        outflows[f"m{k}"] = outflows.pop(f"status_{k}")
-    outflows["cohort"] = outflows["cohort"].astype(int)
-    outflows = outflows.merge(_work(con, _require(warehouse, "marts/outflow_work")), on="oid", how="left",
-                              validate="one_to_one")
+                    WHEN sustained_work_24 THEN 'ja' ELSE 'nee' END AS sw, {horizons}
+        FROM {outflow_src} {_where(where)}"""
+    outflows = space.materialise(f"""
+        SELECT o.* EXCLUDE (brin, enrolment_id), w.* EXCLUDE (brin, inschrijving_id)
+        FROM ({selected}) AS o
+        LEFT JOIN ({_work(_require(warehouse, "marts/outflow_work"))}) AS w
+               ON w.brin = o.brin AND w.inschrijving_id = o.enrolment_id""", marginals=path)
+    expected = con.execute(f"SELECT count(*) FROM {outflow_src} {_where(where)}").fetchall()[0][0]
+    if len(outflows) != expected:
+        raise AssertionError(f"marts/outflow_work has more than one row for {len(outflows) - expected} outflow(s)")
 
     # -- risk monitor (marts/risk_monitor) ----------------------------------------------------
     rwhere = [f"r.rmc_region_code = {_lit(sel.rmc_region)}"] if sel.rmc_region else []
@@ -168,37 +178,25 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
             f"AND rmc_region_code IS NOT NULL AND rmc_region_code <> '-' ORDER BY 1").fetchall()
             if not sel.rmc_region or r == sel.rmc_region]
         rwhere.append(f"r.rmc_region_code IN ({', '.join(_lit(r) for r in sel.risk_regions) or 'NULL'})")
-    municipality, pjoin = "r.municipality_code", ""
-    risk = con.sql(f"""
-        SELECT r.reference_month, r.age, {L.age_band_sql('r.age')} AS band, r.rmc_region_code AS region,
-               coalesce({municipality}, '-') AS gemeente, r.risk_level AS level, r.risk_score,
-               {', '.join(f'r.{f}' for f in L.RISK_FLAGS)}
-        FROM {risk_src} AS r {pjoin} {_where(rwhere)}
-        ORDER BY r.rmc_region_code, r.age, r.risk_score, r.person_key""").df()
+    # municipalities within regions, in the order they first appear among the people sorted by region,
+    # age, score and person: the order the disclosure control's equations have always had (a minimum
+    # per pair, not a sort of everyone)
+    gemeente = "coalesce(r.municipality_code, '-')"
+    hierarchy = (f"SELECT {gemeente}, r.rmc_region_code FROM {risk_src} AS r {_where(rwhere)} GROUP BY ALL "
+                 "ORDER BY min((r.rmc_region_code, r.age, r.risk_score, r.person_key))")
+    risk = space.materialise(f"""
+        SELECT {L.age_band_sql('r.age')} AS band, r.rmc_region_code AS region, {gemeente} AS gemeente,
+               r.risk_level AS level, {', '.join(f'r.{f}' for f in L.RISK_FLAGS)}
+        FROM {risk_src} AS r {_where(rwhere)}""", pairs={("gemeente", "region"): hierarchy})
 
-    # -- interventions and the participant register (marts: valid consent only) -----------------
+    # -- the participant register with its interventions (marts: valid consent only) -------------
     int_src, part_src = _table(warehouse, "marts/interventions"), _table(warehouse, "marts/participants")
     pwhere = []
     if sel.pilot:
         pwhere.append(f"p.pilot_code = {_lit(sel.pilot)}")
     if sel.rmc_region:
         pwhere.append(f"p.rmc_region_code = {_lit(sel.rmc_region)}")
-    if part_src:
-        con.sql(f"""CREATE TEMP TABLE reg AS
-            SELECT dense_rank() OVER (ORDER BY p.person_key) AS pid, p.person_key, p.pilot_code,
-                   p.participation_type AS part
-            FROM {part_src} AS p {_where(pwhere)}""")
-        participants = con.sql("SELECT pid, pilot_code, part FROM reg ORDER BY pilot_code, pid").df()
-        if int_src:
-            interventions = con.sql(f"""
-                SELECT r.pid, r.part, i.pilot_code, i.intervention AS kind, i.hours
-                FROM {int_src} AS i JOIN reg AS r USING (person_key, pilot_code)
-                ORDER BY r.pid, i.intervention, i.start_date""").df()
-        else:
-            interventions = pd.DataFrame(columns=["pid", "part", "pilot_code", "kind", "hours"])
-    else:
-        participants = pd.DataFrame(columns=["pid", "pilot_code", "part"])
-        interventions = pd.DataFrame(columns=["pid", "part", "pilot_code", "kind", "hours"])
+    register, kinds = _register(con, space, part_src, int_src, pwhere)
 
     # -- the loads manifest ----------------------------------------------------------------------
     loads_src = _table(warehouse, "_meta/loads")
@@ -219,24 +217,26 @@ def _read(con, warehouse: Path, sel: Selection) -> Inputs:
 
     regions = gemeenten.dropna(subset=["rmc_region_code"]).drop_duplicates("rmc_region_code")
     return Inputs(
-        selection=sel, build=build, outflows=outflows, risk=risk, interventions=interventions,
-        participants=participants, loads=loads, quarantine=quarantine,
+        selection=sel, build=build, outflows=outflows, risk=risk, register=register, interventions=kinds,
+        loads=loads, quarantine=quarantine,
         region_names=dict(zip(regions.rmc_region_code, regions.rmc_region_name)),
         municipality_names=dict(zip(gemeenten.municipality_code, gemeenten.municipality_name)),
         pilot_names=dict(zip(pilots.pilot_code, pilots.pilot_name)),
         senders=senders,
         sbi_names={r["sectie"]: r["naam"] for r in national_table("sbi_secties")},
         minimum_wage=pd.DataFrame(national_table("minimumjeugdloon")),
+        space=space,
     )
 
 
-def _work(con, source: str) -> pd.DataFrame:
-    """Work after outflow (marts/outflow_work) per outflow of ``o``, as report dimensions. For horizon k:
-    ``w<k>`` the state in month u+k (``werk``, ``geen``, ``onbekend`` = not observed); within ``werk`` only
-    (null otherwise, so each splits ``w<k>`` = ``werk`` exactly): ``hb<k>`` the hours band, ``ct<k>`` the
-    main job's contract (``niet_opgegeven`` when the delivery left it empty), ``lw<k>`` a wage known
-    (``ja``/``nee``), ``sb<k>`` the SBI section (``onbekend`` without one); ``wage<k>`` the wage itself.
-    ``dw`` durable work and ``se`` the same employer at 12 and 24 months: ``ja``, ``nee``, ``onbekend``."""
+def _work(source: str) -> str:
+    """Work after outflow (marts/outflow_work) per outflow (``brin``, ``inschrijving_id``), as report
+    dimensions. For horizon k: ``w<k>`` the state in month u+k (``werk``, ``geen``, ``onbekend`` = not
+    observed); within ``werk`` only (null otherwise, so each splits ``w<k>`` = ``werk`` exactly): ``hb<k>``
+    the hours band, ``ct<k>`` the main job's contract (``niet_opgegeven`` when the delivery left it empty),
+    ``lw<k>`` a wage known (``ja``/``nee``), ``sb<k>`` the SBI section (``onbekend`` without one);
+    ``wage<k>`` the wage itself. ``dw`` durable work and ``se`` the same employer at 12 and 24 months:
+    ``ja``, ``nee``, ``onbekend``. An outflow without a row here has nulls in all of them."""
     cols = []
     for k in WORK_HORIZONS:
         cols += [
@@ -250,9 +250,31 @@ def _work(con, source: str) -> pd.DataFrame:
         ]
     for dim, column in (("dw", "durable_work_24"), ("se", "same_employer_12_24")):
         cols.append(f"CASE WHEN w.{column} IS NULL THEN 'onbekend' WHEN w.{column} THEN 'ja' ELSE 'nee' END AS {dim}")
-    return con.sql(f"""SELECT o.oid, {', '.join(cols)}
-        FROM o JOIN {source} AS w ON w.brin = o.brin AND w.inschrijving_id = o.enrolment_id
-        ORDER BY o.oid""").df()
+    return f"SELECT w.brin, w.inschrijving_id, {', '.join(cols)} FROM {source} AS w"
+
+
+def _register(con, space: Workspace, part_src: str | None, int_src: str | None,
+              where: list[str]) -> tuple[Records, dict]:
+    """One record per register entry with valid consent (``pilot_code``, ``part``, ``any``: at least one
+    intervention, ``k:<kind>``: one of that kind), and the interventions per kind."""
+    if part_src is None:
+        return space.materialise('SELECT NULL::VARCHAR AS pilot_code, NULL::VARCHAR AS part, false AS "any" '
+                                 "WHERE false"), {}
+    con.execute(f"""CREATE TEMP TABLE reg AS
+        SELECT row_number() OVER () AS entry, p.person_key, p.pilot_code, p.participation_type AS part
+        FROM {part_src} AS p {_where(where)}""")
+    if int_src is None:
+        con.execute("CREATE TEMP TABLE reg_int AS SELECT entry, NULL::VARCHAR AS kind FROM reg WHERE false")
+    else:
+        con.execute(f"""CREATE TEMP TABLE reg_int AS
+            SELECT r.entry, i.intervention AS kind FROM {int_src} AS i JOIN reg AS r USING (person_key, pilot_code)""")
+    per_kind = {kind: int(n) for kind, n in con.sql("SELECT kind, count(*) FROM reg_int GROUP BY ALL").fetchall()}
+    flags = "".join(f", coalesce(bool_or(i.kind = {_lit(kind)}), false) AS {quote('k:' + str(kind))}"
+                    for kind in per_kind if kind is not None)
+    records = space.materialise(f"""
+        SELECT r.pilot_code, r.part, count(i.entry) > 0 AS "any"{flags}
+        FROM reg AS r LEFT JOIN reg_int AS i USING (entry) GROUP BY r.entry, r.pilot_code, r.part""")
+    return records, per_kind
 
 
 def _check_selection(sel: Selection, pilots: set, regions: set) -> None:

@@ -1,50 +1,32 @@
-"""The report's tables, built from the inputs: exact counts and shares, keyed for disclosure control."""
+"""The report's tables, built from the inputs: exact counts and shares, keyed for disclosure control.
+
+Every count is asked of a family's :class:`~.records.Records` (DuckDB), never counted in Python."""
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 
-from ..schema.rules import HOURS_FULL_TIME, WAGE_PERCENTILES, WINDOW, WORK_HORIZONS
+from ..schema.rules import HOURS_FULL_TIME, WAGE_PERCENTILES, WINDOW, WORK_HORIZONS, nearest_rank_sql
 from . import labels as L
 from .model import Cell, Key, Table, key
+from .records import Records
 
 
-class Counter:
-    """Counts the records of one family that satisfy a key, with one boolean mask per dimension value."""
-
-    def __init__(self, records: pd.DataFrame):
-        self.records = records
-        self.n = len(records)
-        self._masks: dict = {}
-
-    def mask(self, k: Key) -> np.ndarray:
-        m = np.ones(self.n, dtype=bool)
-        for dim, value in k:
-            cached = self._masks.get((dim, value))
-            if cached is None:
-                cached = (self.records[dim] == value).to_numpy(dtype=bool)
-                self._masks[(dim, value)] = cached
-            m &= cached
-        return m
-
-    def count(self, k: Key) -> int:
-        return int(self.mask(k).sum())
-
-
-def _share(counter: Counter, value: int, den: Key | None) -> float | None:
+def _share(counter: Records, value: int, den: Key | None) -> float | None:
     if den is None:
         return None
     d = counter.count(den)
     return value / d if d else None
 
 
-def count_cell(counter: Counter, k: Key, den: Key | None = None) -> Cell:
+def count_cell(counter: Records, k: Key, den: Key | None = None) -> Cell:
     value = counter.count(k)
     return Cell(value=value, key=k, den=den, share=_share(counter, value, den))
 
 
-def crosstab(counter: Counter, *, id: str, title: str, family: str, stub: str,
+def crosstab(counter: Records, *, id: str, title: str, family: str, stub: str,
              row_dim: str, row_values, row_labels: dict, col_dim: str, col_values, col_labels: dict,
              base: Key = (), shares: bool = True, unit: str = "jongeren", chart: str | None = "stacked",
              colours: dict | None = None, note: str = "", horizon: int | None = None) -> Table:
@@ -54,10 +36,7 @@ def crosstab(counter: Counter, *, id: str, title: str, family: str, stub: str,
     u+horizon is not yet observed are marked ‘(voorlopig)’, and so is the table."""
     row_suffix, provisional = {}, False
     if horizon is not None:
-        open_ = counter.records["obs"].to_numpy() < horizon
-        row_suffix = {rv: PROVISIONAL_ROW for rv in row_values
-                      if (open_ & (counter.records[row_dim] == rv).to_numpy(dtype=bool)).any()}
-        provisional = bool(open_.any())
+        row_suffix, provisional = provisional_rows(counter, row_dim, row_values, horizon)
     rows, lines = [], []
     col_keys = [key((col_dim, c), base=base) for c in col_values]
     for rv in list(row_values) + [None]:
@@ -91,13 +70,11 @@ def mark_provisional(table: Table, note: str = PROVISIONAL_NOTE) -> Table:
     return table
 
 
-def provisional_rows(counter: Counter, row_dim: str, row_values, horizon: int) -> tuple[dict, bool]:
+def provisional_rows(counter: Records, row_dim: str, row_values, horizon: int) -> tuple[dict, bool]:
     """The rows counting an outflow whose month u+horizon is not yet observed (suffix ‘(voorlopig)’),
     and whether the table has any."""
-    open_ = counter.records["obs"].to_numpy() < horizon
-    suffix = {rv: PROVISIONAL_ROW for rv in row_values
-              if (open_ & (counter.records[row_dim] == rv).to_numpy(dtype=bool)).any()}
-    return suffix, bool(open_.any())
+    open_ = counter.any_below("obs", horizon, by=row_dim)
+    return {rv: PROVISIONAL_ROW for rv in row_values if rv in open_}, counter.any_below("obs", horizon)
 
 
 def _present(values, ordered) -> list:
@@ -106,13 +83,13 @@ def _present(values, ordered) -> list:
 
 
 # -- outflows -------------------------------------------------------------------------------------
-def outflow_tables(outflows: pd.DataFrame, cohort_labels: dict | None = None) -> dict[str, list[Table]]:
+def outflow_tables(outflows: Records, cohort_labels: dict | None = None) -> dict[str, list[Table]]:
     """``cohort_labels``: row labels of pooled cohorts (``cohort`` then holds a group's first year)."""
-    c = Counter(outflows)
-    cohorts = sorted(int(x) for x in outflows["cohort"].unique())
+    c = outflows
+    cohorts = sorted(int(x) for x in outflows.values("cohort"))
     cohort_labels = cohort_labels or {}
-    progs = _present(outflows["prog"], L.PROGRAMMES)
-    parts = _present(outflows["part"], L.PARTICIPATION)
+    progs = _present(outflows.values("prog"), L.PROGRAMMES)
+    parts = _present(outflows.values("part"), L.PARTICIPATION)
     out: dict[str, list[Table]] = {}
 
     out["cohorten"] = [crosstab(
@@ -138,17 +115,16 @@ def outflow_tables(outflows: pd.DataFrame, cohort_labels: dict | None = None) ->
 
     # the path: status in every month u+1 … u+24, all outflows of the selection
     rows, lines = [], []
-    observed = outflows["obs"].to_numpy()
     for m in range(1, WINDOW + 1):
         cells = [count_cell(c, key((f"m{m}", s)), ()) for s in L.STATUSES] + [count_cell(c, (), ())]
-        rows.append((f"Maand {m}" + (PROVISIONAL_ROW if (observed < m).any() else ""), cells))
+        rows.append((f"Maand {m}" + (PROVISIONAL_ROW if outflows.any_below("obs", m) else ""), cells))
         lines.append(((), [x.key for x in cells[:-1]]))
     out["pad"] = [Table(
         id="pad_24_maanden", title="Situatie per maand na uitstroom (maand 1 tot en met 24)", stub="Maand na uitstroom",
         columns=[L.STATUS_LABELS[s] for s in L.STATUSES] + ["Totaal"], rows=rows, family="uitstroom",
         unit="uitstromers", chart="area", lines=lines, colours=[L.STATUS_COLOURS[s] for s in L.STATUSES],
         note="Alle uitstromers van de selectie; maanden die nog niet zijn waargenomen tellen als ‘nog onbekend’.")]
-    if (observed < WINDOW).any():
+    if outflows.any_below("obs", WINDOW):
         mark_provisional(out["pad"][0])
 
     sustained = []
@@ -179,19 +155,23 @@ def outflow_tables(outflows: pd.DataFrame, cohort_labels: dict | None = None) ->
 
 # -- work after outflow (definitions.md, "Work after outflow") ----------------------------------------
 def nearest_rank(values, p: int) -> float | None:
-    """The p-th percentile by nearest rank: x_⌈p·n/100⌉ of the ascending values; None when there are none."""
-    xs = sorted(float(v) for v in values)
-    if not xs:
-        return None
-    return xs[-(-p * len(xs) // 100) - 1]
+    """The p-th percentile by nearest rank of ``values``, by the rule the report applies in DuckDB
+    (:meth:`.records.Records.nearest_rank`, :func:`~soepel_etl.schema.rules.nearest_rank_sql`): x_⌈p·n/100⌉
+    of the ascending values; None when there are none."""
+    con = duckdb.connect()
+    try:
+        return con.execute(f"SELECT {nearest_rank_sql('list_sort($values::DOUBLE[])', '$p')}",
+                           {"values": [float(v) for v in values], "p": int(p)}).fetchall()[0][0]
+    finally:
+        con.close()
 
 
-def _pilot_rows(outflows: pd.DataFrame, pilot_names: dict) -> tuple[list, dict]:
-    codes = sorted(set(outflows["pilot_code"].dropna()), key=lambda c: (c == L.NO_CODE, c))
+def _pilot_rows(outflows: Records, pilot_names: dict) -> tuple[list, dict]:
+    codes = sorted(set(outflows.values("pilot_code")), key=lambda c: (c == L.NO_CODE, c))
     return codes, {c: L.NO_PILOT_LABEL if c == L.NO_CODE else f"{pilot_names.get(c, c)} ({c})" for c in codes}
 
 
-def work_split(counter: Counter, *, id: str, title: str, k: int, detail_dim: str, detail_values,
+def work_split(counter: Records, *, id: str, title: str, k: int, detail_dim: str, detail_values,
                detail_labels: dict, colours: dict, row_dim: str, row_values, row_labels: dict, stub: str,
                note: str = "") -> Table:
     """Rows × (geen werk | the split of those with work by ``detail_dim`` | met werk | nog onbekend | totaal)
@@ -221,13 +201,13 @@ def work_split(counter: Counter, *, id: str, title: str, k: int, detail_dim: str
     return mark_provisional(table) if provisional else table
 
 
-def work_tables(outflows: pd.DataFrame, cohort_labels: dict | None, pilot_names: dict, sbi_names: dict,
+def work_tables(outflows: Records, cohort_labels: dict | None, pilot_names: dict, sbi_names: dict,
                 minimum_wage: pd.DataFrame, employment_month: str | None) -> list[Table]:
     """The section ‘Werk na uitstroom’: hours bands and contracts at 12 and 24 months per cohort, durable work
     and the same employer per cohort and pilot, wage percentiles per cohort (``wage_n`` on each: the wage
     rule), the SBI sections, and the statutory minimum wage to compare with (no person counts)."""
-    c = Counter(outflows)
-    cohorts = sorted(int(x) for x in outflows["cohort"].unique())
+    c = outflows
+    cohorts = sorted(int(x) for x in outflows.values("cohort"))
     cohort_labels = cohort_labels or {}
     by_cohort = dict(row_dim="cohort", row_values=cohorts, row_labels=cohort_labels, stub="Cohort (uitstroomjaar)")
     tables = []
@@ -239,7 +219,7 @@ def work_tables(outflows: pd.DataFrame, cohort_labels: dict | None, pilot_names:
             note=f"Uren van alle banen samen in die maand: minder dan 52 uur per maand (12 per week), 52 tot "
                  f"{HOURS_FULL_TIME} of {HOURS_FULL_TIME} uur of meer (35 per week). ‘Met werk’ is de som van de drie."))
     for k in WORK_HORIZONS:
-        present = set(outflows[f"ct{k}"].dropna())
+        present = set(outflows.values(f"ct{k}"))
         contracts = list(L.CONTRACTS) + sorted(present - set(L.CONTRACTS))
         tables.append(work_split(
             c, id=f"baan_contract{k}", title=f"Soort contract in de {k}e maand na uitstroom, per cohort", k=k,
@@ -270,18 +250,20 @@ def work_tables(outflows: pd.DataFrame, cohort_labels: dict | None, pilot_names:
     return tables
 
 
-def wage_table(c: Counter, k: int, cohorts: list, cohort_labels: dict, minimum_note: str) -> Table:
+def wage_table(c: Records, k: int, cohorts: list, cohort_labels: dict, minimum_note: str) -> Table:
     """Per cohort: the outflows with a wage in month u+k (a person count) and the 25th, 50th and 75th
     percentile of that wage (``sv_loon`` per month, all jobs), by nearest rank over those outflows."""
     suffix, provisional = provisional_rows(c, "cohort", cohorts, k)
-    wages = c.records[f"wage{k}"].to_numpy(dtype=float)
+    with_wage = key((f"w{k}", "werk"), (f"lw{k}", "ja"))
+    per_cohort = c.nearest_rank(f"wage{k}", with_wage, "cohort", WAGE_PERCENTILES)
+    overall = c.nearest_rank(f"wage{k}", with_wage, None, WAGE_PERCENTILES)
     rows, lines = [], []
     for rv in cohorts + [None]:
         rbase = key(("cohort", rv)) if rv is not None else ()
-        n_key = key((f"w{k}", "werk"), (f"lw{k}", "ja"), base=rbase)
-        mask = c.mask(n_key)
-        values = wages[mask]
-        cells = [count_cell(c, n_key)] + [Cell(value=nearest_rank(values, p), follows=n_key, wage_n=int(mask.sum()))
+        n_key = key(*with_wage, base=rbase)
+        n = c.count(n_key)
+        ranks = (per_cohort.get(rv) if rv is not None else overall.get(None)) or {}
+        cells = [count_cell(c, n_key)] + [Cell(value=ranks.get(p), follows=n_key, wage_n=n)
                                           for p in WAGE_PERCENTILES]
         rows.append((("Totaal" if rv is None else L.label(cohort_labels, rv)) + suffix.get(rv, ""), cells))
     lines.append((rows[-1][1][0].key, [r[1][0].key for r in rows[:-1]]))
@@ -297,11 +279,11 @@ def wage_table(c: Counter, k: int, cohorts: list, cohort_labels: dict, minimum_n
     return mark_provisional(table) if provisional else table
 
 
-def sector_table(c: Counter, sbi_names: dict) -> Table:
+def sector_table(c: Records, sbi_names: dict) -> Table:
     """Outflows with work in month u+12 and u+24 by the SBI section of their main job; shares of a column."""
     present = set()
     for k in WORK_HORIZONS:
-        present |= set(c.records[f"sb{k}"].dropna())
+        present |= set(c.values(f"sb{k}"))
     sections = sorted(present - {"onbekend"}) + (["onbekend"] if "onbekend" in present else [])
     totals = [key((f"w{k}", "werk")) for k in WORK_HORIZONS]
     rows = []
@@ -319,8 +301,7 @@ def sector_table(c: Counter, sbi_names: dict) -> Table:
         note="De sectie van de Standaard Bedrijfsindeling (SBI, CBS) van de hoofdbaan, uit de eerste twee cijfers van "
              "de SBI-code van de werkgever; ‘Sector onbekend’: geen of een onbekende code. Percentages: van de "
              "uitstromers met werk in die maand.")
-    open_ = c.records["obs"].to_numpy() < min(WORK_HORIZONS)
-    if open_.any():
+    if c.any_below("obs", min(WORK_HORIZONS)):
         mark_provisional(table, "Voorlopig: van een deel van de uitstromers is deze maand nog niet waargenomen; "
                                 "deze cijfers veranderen nog als er gegevens binnenkomen.")
     return table
@@ -380,22 +361,11 @@ def _minimum_note(minimum: Table | None) -> str:
 
 
 # -- interventions ----------------------------------------------------------------------------------
-def register_records(participants: pd.DataFrame, interventions: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """One record per register entry with valid consent: participation type, any intervention, kinds."""
-    kinds = sorted(interventions["kind"].unique(), key=lambda k: (L.label(L.INTERVENTION_LABELS, k).lower(), k))
-    reg = participants[["pid", "pilot_code", "part"]].copy().reset_index(drop=True)
-    got = interventions.groupby(["pid", "pilot_code"])["kind"].agg(set)
-    sets = [got.get((p, q), set()) for p, q in zip(reg["pid"], reg["pilot_code"])]
-    reg["any"] = [bool(s) for s in sets]
-    for kind in kinds:
-        reg[f"k:{kind}"] = [kind in s for s in sets]
-    return reg.drop(columns=["pid"]), kinds
-
-
-def intervention_tables(participants: pd.DataFrame, interventions: pd.DataFrame) -> tuple[list[Table], pd.DataFrame]:
-    reg, kinds = register_records(participants, interventions)
-    c = Counter(reg)
-    per_kind = interventions.groupby("kind").size().to_dict()
+def intervention_tables(register: Records, per_kind: dict) -> list[Table]:
+    """``register``: one record per register entry (``any``, ``k:<kind>``); ``per_kind``: kind → interventions."""
+    kinds = sorted((k for k in per_kind if k is not None),
+                   key=lambda k: (L.label(L.INTERVENTION_LABELS, k).lower(), k))
+    c = register
     any_key = key(("any", True))
     rows = []
     for kind in kinds:
@@ -403,29 +373,29 @@ def intervention_tables(participants: pd.DataFrame, interventions: pd.DataFrame)
         rows.append((L.label(L.INTERVENTION_LABELS, kind),
                      [count_cell(c, k, any_key), Cell(value=int(per_kind.get(kind, 0)), follows=k)]))
     rows.append(("Minstens één interventie", [count_cell(c, any_key, any_key),
-                                              Cell(value=int(len(interventions)), follows=any_key)]))
+                                              Cell(value=int(sum(per_kind.values())), follows=any_key)]))
     kinds_table = Table(
         id="interventies_soort", title="Geregistreerde interventies naar soort", stub="Soort interventie",
         columns=["Jongeren", "Interventies"], rows=rows, family="register", chart="bars",
         total_rows={len(rows) - 1}, colours=["#0072B2"],
         note="Eén jongere kan meerdere soorten interventies krijgen; het aandeel is van de jongeren met minstens één "
              "interventie. ‘Interventies’ telt registraties, geen personen.")
-    parts = _present(reg["part"], L.PARTICIPATION)
+    parts = _present(register.values("part"), L.PARTICIPATION)
     whom = crosstab(c, id="interventies_deelname", title="Voor wie: deelnemers met en zonder interventie",
                     family="register", stub="Deelname", row_dim="part", row_values=parts,
                     row_labels=L.PARTICIPATION_LABELS, col_dim="any", col_values=[True, False],
                     col_labels={True: "Met interventie", False: "Zonder interventie"}, unit="deelnemers",
                     colours={True: "#0072B2", False: "#BBBBBB"},
                     note="Deelnemers in het register van een pilot met geldige toestemming.")
-    return [kinds_table, whom], reg
+    return [kinds_table, whom]
 
 
 # -- risk monitor ---------------------------------------------------------------------------------
-def risk_tables(risk: pd.DataFrame, region_names: dict, municipality_names: dict) -> list[Table]:
-    c = Counter(risk)
-    bands = _present(risk["band"], L.AGE_BANDS)
-    regions = sorted(risk["region"].unique(), key=lambda r: (region_names.get(r, r), r))
-    gemeenten = sorted(risk["gemeente"].unique(), key=lambda g: (municipality_names.get(g, g), g))
+def risk_tables(risk: Records, region_names: dict, municipality_names: dict) -> list[Table]:
+    c = risk
+    bands = _present(risk.values("band"), L.AGE_BANDS)
+    regions = sorted(risk.values("region"), key=lambda r: (region_names.get(r, r), r))
+    gemeenten = sorted(risk.values("gemeente"), key=lambda g: (municipality_names.get(g, g), g))
     common = dict(family="risico", col_dim="level", col_values=list(L.RISK_LEVELS), col_labels=L.RISK_LABELS,
                   colours=L.RISK_COLOURS)
     tables = [
