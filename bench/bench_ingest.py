@@ -28,35 +28,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-MAKE_CSV = """
+# One werk file of {rows} rows. By default every row is another person (the first version of this
+# benchmark); MAKE_CSV_PERSONS has {persons} persons with one row per month each (rows / persons months),
+# as a municipality's extract has. The key (bsn, werkgever, periode) stays unique either way.
+_WERK_CSV = """
 COPY (
   WITH p AS (
-    SELECT i, (10000000 + (i * 7919) % 89999999) AS base FROM range(0, {rows}) t(i)
-  ), d AS (
-    SELECT i, base, lpad(CAST(base AS VARCHAR), 8, '0') AS s FROM p
-  ), c AS (
-    SELECT i, s, (9*CAST(s[1] AS INT) + 8*CAST(s[2] AS INT) + 7*CAST(s[3] AS INT) + 6*CAST(s[4] AS INT)
-                  + 5*CAST(s[5] AS INT) + 4*CAST(s[6] AS INT) + 3*CAST(s[7] AS INT) + 2*CAST(s[8] AS INT)) % 11 AS chk
-    FROM d
-  )
-  SELECT
-    CASE WHEN chk = 10 THEN s || '0' ELSE s || CAST(chk AS VARCHAR) END AS bsn,   -- check 10: invalid row
-    strftime(DATE '2019-01-01' + INTERVAL (i % 24) MONTH, '%Y%m') AS periode,
-    'LH' || CAST(100000 + (i * 31) % 50000 AS VARCHAR) || 'L01' AS werkgever,
-    replace(CAST(round(((i * 13) % 1600) / 10.0, 1) AS VARCHAR), '.', ',') AS uren,
-    CASE i % 4 WHEN 0 THEN 'onbepaald' WHEN 1 THEN 'bepaald' WHEN 2 THEN 'oproep' ELSE 'uitzend' END AS contractsoort,
-    CAST((i * 17) % 400000 / 100.0 AS VARCHAR) AS sv_loon,
-    CAST(4711 + i % 50 AS VARCHAR) AS sbi
-  FROM c
-  -- (i mod persons) would repeat people across months; the key (bsn, werkgever, periode) stays unique
-) TO '{path}' (FORMAT csv, DELIMITER ';', HEADER true)
-"""
-
-# the same columns, ``persons`` persons with one row per month each (rows / persons months)
-MAKE_CSV_PERSONS = """
-COPY (
-  WITH p AS (
-    SELECT i, (10000000 + ((i % {persons}) * 7919) % 89999999) AS base, i // {persons} AS m FROM range(0, {rows}) t(i)
+    SELECT i, (10000000 + ({person} * 7919) % 89999999) AS base, {month} AS m FROM range(0, {{rows}}) t(i)
   ), d AS (
     SELECT i, m, lpad(CAST(base AS VARCHAR), 8, '0') AS s FROM p
   ), c AS (
@@ -73,8 +51,10 @@ COPY (
     CAST((i * 17) % 400000 / 100.0 AS VARCHAR) AS sv_loon,
     CAST(4711 + i % 50 AS VARCHAR) AS sbi
   FROM c
-) TO '{path}' (FORMAT csv, DELIMITER ';', HEADER true)
+) TO '{{path}}' (FORMAT csv, DELIMITER ';', HEADER true)
 """
+MAKE_CSV = _WERK_CSV.format(person="i", month="i % 24")
+MAKE_CSV_PERSONS = _WERK_CSV.format(person="(i % {persons})", month="i // {persons}")
 
 BASELINE = """
 import duckdb, sys

@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_ingest import _package_at  # noqa: E402
 
 BASELINE = r"""
 import duckdb, pathlib, sys
@@ -100,14 +102,6 @@ def _process(code: str, *args: str, env: dict | None = None, cwd: Path = ROOT) -
     if done.returncode != 0:
         raise SystemExit(done.stderr[-3000:])
     return wall, done.stderr + done.stdout, (after.ru_utime + after.ru_stime) - (cpu.ru_utime + cpu.ru_stime)
-
-
-def _package_at(rev: str, into: Path) -> Path:
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev, "soepel_etl"],
-                             capture_output=True, check=True)
-    into.mkdir()
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
-    return into
 
 
 def measure(landing: Path, work: Path, code: Path = ROOT, name: str = "warehouse",
