@@ -76,6 +76,15 @@ print("\\n".join(summary.lines()), file=sys.stderr)
 
 
 
+def emit(result: dict, out: str | os.PathLike | None) -> None:
+    """Print a benchmark's JSON result, and write it to ``out`` too when given (bench/results/...)."""
+    text = json.dumps(result, indent=1)
+    print(text)
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text + "\n", encoding="utf-8")
+
+
 def run_measured(code: str, *args: str, cwd: Path = ROOT, env: dict | None = None) -> dict:
     wrapper = (
         "import resource, runpy, sys, time\n"
@@ -163,10 +172,7 @@ def main() -> None:
         result["load_average_start"] = [round(x, 2) for x in load_start]
         result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
         result["date"] = time.strftime("%Y-%m-%d")
-        text = json.dumps(result, indent=1)
-        print(text)
-        if args.out:
-            args.out.write_text(text + "\n")
+        emit(result, args.out)
 
 
 if __name__ == "__main__":

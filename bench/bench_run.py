@@ -35,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_ingest import _package_at  # noqa: E402
+from bench_ingest import _package_at, emit  # noqa: E402
 
 BASELINE = r"""
 import duckdb, pathlib, sys
@@ -191,10 +191,7 @@ def main() -> None:
                              (b["wall_s"], b["cpu_s"], b["csv_copied"], b["csv_unreadable_by_duckdb"]))
             result["before"] = {"revision": args.before, **{k: before[k] for k in (
                 "run", "ratio_wall", "ratio_cpu", "stages_s", "load_average_start", "load_average_end")}}
-    text = json.dumps(result, indent=1)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    emit(result, args.out)
 
 
 if __name__ == "__main__":

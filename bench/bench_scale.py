@@ -21,7 +21,6 @@ a stage whose output is already there is measured again only with ``--again``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -32,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_build import KEY  # noqa: E402
-from bench_ingest import run_measured  # noqa: E402
+from bench_ingest import emit, run_measured  # noqa: E402
 
 GENERATE = """
 import sys
@@ -150,11 +149,8 @@ def main() -> None:
     result["load_average_end"] = [round(x, 1) for x in os.getloadavg()]
     result["total_s"] = round(time.perf_counter() - started, 1)
     result["table"] = _table(result["scales"])
-    text = json.dumps(result, indent=1)
-    print(text)
+    emit(result, args.out)
     print("\n" + result["table"], file=sys.stderr)
-    if args.out:
-        Path(args.out).write_text(text + "\n")
 
 
 if __name__ == "__main__":
