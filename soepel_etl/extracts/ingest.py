@@ -141,10 +141,7 @@ def _reference_codes(con, source: Source, reference_dir: Path) -> list[tuple[str
                              "WHERE brin IS NOT NULL"),
     }
     for table, query in known.values():
-        try:
-            con.execute(f"SELECT 1 FROM {table} LIMIT 0")
-        except duckdb.CatalogException:     # the run's first onderwijs file
-            con.execute(f"CREATE TEMP TABLE {table} AS {query}")
+        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} AS {query}")    # the run's first onderwijs file
     return [(column, table) for column, (table, _) in known.items()]
 
 
@@ -215,7 +212,7 @@ def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: 
             for statement in prepare:
                 con.execute(statement, {"ipad": ipad, "opad": opad})
             _copy(con, staging_query(source, staging_select(source), from_clause), tx.add_file(staged),
-                  {k: v for k, v in params.items() if k not in ("source",)})
+                  {k: v for k, v in params.items() if k != "source"})
         record.staged_relpath = staged
         with clock.step("profile_staged"):
             profile.staged = profiles.staged_profile(con, source, str(tx.tmp / staged), d.file_name)

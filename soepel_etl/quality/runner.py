@@ -71,20 +71,20 @@ class QualityRun:
     def __init__(self, tx: Transaction):
         self.tx = tx
         self.runs: list[SuiteRun] = []
-        self._ctx: tuple[Path, Path] | None = None    # this run's results and Data Docs folders
+        self._run_folders: tuple[Path, Path] | None = None    # this run's results and Data Docs folders
         self.waived = waived_batches()
         self.gx_seconds = 0.0
 
     # -- GX --------------------------------------------------------------------------------------
     def _folders(self) -> tuple[Path, Path]:
         """This run's folders for validation results and Data Docs (made on first use)."""
-        if self._ctx is None:
+        if self._run_folders is None:
             results = self.tx.replace_table(f"{QUALITY}/validations")
             previous = self.tx.root / QUALITY / "validations"
             if previous.is_dir():     # keep the last validation of suites not run this time
                 shutil.copytree(previous, results, dirs_exist_ok=True)
-            self._ctx = (results, self.tx.replace_table(f"{QUALITY}/data_docs"))
-        return self._ctx
+            self._run_folders = (results, self.tx.replace_table(f"{QUALITY}/data_docs"))
+        return self._run_folders
 
     @property
     def _docs(self) -> Path:

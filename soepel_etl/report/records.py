@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from ..schema.rules import nearest_rank_sql
+from ..schema.sql import literal, parquet
 from .model import Key
 
 
@@ -42,8 +43,8 @@ class Workspace:
         ``pairs``, ``marginals``: see :class:`Records`."""
         self._n += 1
         path = self.folder / f"family{self._n}.parquet"
-        self.con.execute(f"COPY ({select}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
-        return Records(self.con, f"read_parquet('{path}')", pairs=pairs, marginals=marginals)
+        self.con.execute(f"COPY ({select}) TO {literal(path)} (FORMAT parquet, COMPRESSION zstd)")
+        return Records(self.con, parquet(path), pairs=pairs, marginals=marginals)
 
     def close(self) -> None:
         self.con.close()

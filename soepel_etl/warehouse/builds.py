@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..reference import FILES as REFERENCE_FILES, OPTIONAL_FILES as OPTIONAL_REFERENCE_FILES
+from ..schema.sql import parquet
 from .marker import package_version
 from .transaction import Transaction
 
@@ -75,7 +76,7 @@ def last_fingerprint(root: Path) -> str | None:
     folder = Path(root) / BUILDS
     if not any(folder.glob("*.parquet")):
         return None
-    row = duckdb.sql(f"SELECT fingerprint FROM read_parquet('{folder}/*.parquet') ORDER BY built_at DESC LIMIT 1"
+    row = duckdb.sql(f"SELECT fingerprint FROM {parquet(folder / '*.parquet')} ORDER BY built_at DESC LIMIT 1"
                      ).fetchall()
     return row[0][0] if row else None
 
