@@ -131,8 +131,13 @@ def test_ingest_facets_say_what_the_manifest_and_the_staged_file_say(lineage):
     raw = landing_in["inputFacets"]["dataQualityAssertions"]["assertions"]
     assert any(a["name"] == "raw_werk" and a["assertion"] == "raw_werk" for a in raw), raw
 
+    # one task loads a source's batch of files: the folder it writes into gained the rows of all of them
+    loaded = read_loads(wh).to_pylist()
+    batch = [r for r in loaded if r["source"] == "werk" and r["outcome"] == "loaded"
+             and _find(event["inputs"], str(landing / "werk" / r["file_name"]))]
+    assert record in batch
     staged = _find(event["outputs"], str(wh / "staging/werk"))
-    assert staged["outputFacets"]["outputStatistics"]["rowCount"] == record["rows_loaded"]
+    assert staged["outputFacets"]["outputStatistics"]["rowCount"] == sum(r["rows_loaded"] for r in batch)
     part = wh / "staging/werk" / f"{record['load_id']}.parquet"
     columns = [r[0] for r in duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{part}')").fetchall()]
     assert [f["name"] for f in staged["facets"]["schema"]["fields"]] == columns

@@ -79,7 +79,15 @@ def test_marginal_dimensions_are_counts_only(family):
         records.count(key(("m1", "werk"), ("cohort", 2018)))
 
 
-def test_write_report_leaves_no_workspace(warehouse, tmp_path):
-    before = set(Path(tempfile.gettempdir()).glob("soepel-report-*"))
-    write_report(warehouse, tmp_path, "intern", pilot="IJV")
-    assert set(Path(tempfile.gettempdir()).glob("soepel-report-*")) == before
+def test_write_report_leaves_no_workspace(warehouse, tmp_path, monkeypatch):
+    # a temporary folder of this test's own: reports written by other test processes come and go
+    # in the shared one
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    made = []
+    real_mkdtemp = tempfile.mkdtemp
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda *a, **kw: made.append(real_mkdtemp(*a, **kw)) or made[-1])
+    write_report(warehouse, tmp_path / "out", "intern", pilot="IJV")
+    assert [Path(m).parent for m in made if Path(m).name.startswith("soepel-report-")] == [private]
+    assert not list(private.glob("soepel-report-*"))
