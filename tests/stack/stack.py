@@ -80,6 +80,10 @@ def load(variables: Mapping[str, str], profiles: tuple[str, ...] = ()) -> dict[s
             if not svc.get("profiles") or set(svc["profiles"]) & set(profiles)}
 
 
+def _text(output: str | bytes | None) -> str:
+    return output.decode(errors="replace") if isinstance(output, bytes) else (output or "")
+
+
 def env_file(path: Path) -> dict[str, str]:
     out = {}
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -285,7 +289,12 @@ class Stack:
         if name == "airflow-scheduler":
             port = self.envs[name]["AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT"]
             cmd = [c.replace("localhost:8974", f"127.0.0.1:{port}") for c in cmd]
-        return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        try:
+            return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        except subprocess.TimeoutExpired as slow:
+            # as Docker does: a check that outlives its timeout counts as one failed check, not as
+            # the end of the wait (`airflow jobs check` imports Airflow, ~60 s on a loaded 2-core box)
+            return subprocess.CompletedProcess(cmd, 124, _text(slow.stdout), _text(slow.stderr) + "\n[timed out]")
 
     def wait_healthy(self, name: str, deadline: float) -> None:
         while True:            # at least once, however late
