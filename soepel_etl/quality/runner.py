@@ -25,6 +25,8 @@ from .policy import BATCH_COLUMN, CRITICAL, RESULT_FORMAT, WARNING, severity_of,
 log = logging.getLogger(__name__)
 
 QUALITY = "_meta/quality"
+# in the Data Docs folder: the digest of the suites its pages were rendered from (context._digest)
+DOCS_SUITES = "suites.sha256"
 STATUS_PAGE = f"{QUALITY}/status.html"     # written by `soepel-etl status`, linked from the intern report
 
 
@@ -72,6 +74,7 @@ class QualityRun:
         self.tx = tx
         self.runs: list[SuiteRun] = []
         self._run_folders: tuple[Path, Path] | None = None    # this run's results and Data Docs folders
+        self._validated: list = []       # this run's validation result identifiers (GX), for Data Docs
         self.waived = waived_batches()
         self.gx_seconds = 0.0
 
@@ -83,7 +86,11 @@ class QualityRun:
             previous = self.tx.root / QUALITY / "validations"
             if previous.is_dir():     # keep the last validation of suites not run this time
                 shutil.copytree(previous, results, dirs_exist_ok=True)
-            self._run_folders = (results, self.tx.replace_table(f"{QUALITY}/data_docs"))
+            docs = self.tx.replace_table(f"{QUALITY}/data_docs")
+            previous = self.tx.root / QUALITY / "data_docs"
+            if previous.is_dir():     # and their pages: publish() renders only what this run validated
+                shutil.copytree(previous, docs, dirs_exist_ok=True)
+            self._run_folders = (results, docs)
         return self._run_folders
 
     @property
@@ -100,9 +107,13 @@ class QualityRun:
         started = time.perf_counter()
         with context.lock():
             checkpoint = self._shared().checkpoint(stage, suite_name)
-            # the last validation of each suite is the one Data Docs show: drop older ones first
-            shutil.rmtree(self._folders()[0] / suite_name, ignore_errors=True)
+            # the last validation of each suite is the one Data Docs show: drop older ones (and
+            # their pages) first
+            results, docs = self._folders()
+            shutil.rmtree(results / suite_name, ignore_errors=True)
+            shutil.rmtree(docs / "validations" / suite_name, ignore_errors=True)
             result = checkpoint.run(batch_parameters={"dataframe": frame})
+        self._validated += list(result.run_results)
         (suite_result,) = result.run_results.values()
         run = SuiteRun(suite_name, stage, bool(suite_result.success),
                        int(suite_result.statistics["evaluated_expectations"]), len(frame),
@@ -173,7 +184,18 @@ class QualityRun:
             return None
         started = time.perf_counter()
         with context.lock():
-            self._shared().ctx.build_data_docs()
+            shared = self._shared()
+            stamp = self._docs / DOCS_SUITES
+            if stamp.is_file() and stamp.read_text(encoding="utf-8") == shared.digest:
+                # the pages of suites not validated in this run are still right: rendering only
+                # this run's validations (and the index) saves about a second per run
+                shared.ctx.build_data_docs(resource_identifiers=self._validated)
+            else:
+                # no earlier pages, or rendered from other suites: every page again, from scratch
+                for item in self._docs.iterdir():
+                    shutil.rmtree(item) if item.is_dir() else item.unlink()
+                shared.ctx.build_data_docs()
+            stamp.write_text(shared.digest, encoding="utf-8")
         make_offline(self._docs)      # GX's pages load their scripts from CDNs: point them at ours
         summary = {
             "run_id": self.tx.run_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -226,3 +227,79 @@ def test_gx_context_is_built_once_per_process_and_each_run_keeps_its_own_results
         html = (warehouse / "_meta/quality/data_docs/index.html").read_text(encoding="utf-8")
         assert "raw_onderwijs" in html
     assert load_of(second, "onderwijs_25PZ_20200315.csv")["rows_loaded"] == 30
+
+
+# GX gives each collapsible block of a page a random id (uuid4) on every render
+_RANDOM_ID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+
+
+def _data_docs_pages(docs: Path) -> dict[str, bytes]:
+    return {p.relative_to(docs).as_posix(): _RANDOM_ID.sub(b"<id>", p.read_bytes()) for p in docs.rglob("*.html")
+            if not p.relative_to(docs).as_posix().startswith("static/")}
+
+
+def test_data_docs_render_only_this_runs_validations_and_equal_a_full_rebuild(landing, warehouse, tmp_path,
+                                                                               monkeypatch):
+    # a run renders the pages of what it validated and keeps the others' from the last run; the
+    # site must be the one a full rebuild from the same validation results gives, page for page
+    import great_expectations as gx  # noqa: F401
+    from great_expectations.data_context import AbstractDataContext
+
+    from soepel_etl import pipeline
+    from soepel_etl.quality import context
+    from soepel_etl.quality.offline_docs import make_offline
+    from tests.conftest import settings_for
+
+    deliver(landing, "onderwijs_25PZ_20200315.csv", rows(25))
+    run_pipeline(landing, warehouse)
+    quality = warehouse / "_meta/quality"
+    build_suites = {s["suite"] for s in last_results(warehouse)["suites"] if not s["suite"].startswith(("raw_", "staged_"))}
+    assert build_suites
+    built = []
+    real = AbstractDataContext.build_data_docs
+    monkeypatch.setattr(AbstractDataContext, "build_data_docs",
+                        lambda self, *a, **k: built.append(k.get("resource_identifiers")) or real(self, *a, **k))
+
+    deliver(landing, "onderwijs_25PZ_20200415.csv", rows(27, prefix="F"))
+    pipeline.ingest_files(settings_for(landing, warehouse))
+    (rendered,) = built
+    assert rendered is not None and {k.expectation_suite_identifier.name for k in rendered} == {
+        "raw_onderwijs", "staged_onderwijs"}
+    pages = _data_docs_pages(quality / "data_docs")
+    # one page per suite's last validation: the build suites' pages are kept, none is doubled
+    validated = {p.split("/")[1] for p in pages if p.startswith("validations/")}
+    assert build_suites | {"raw_onderwijs", "staged_onderwijs"} <= validated
+    assert len([p for p in pages if p.startswith("validations/")]) == len(list((quality / "validations").rglob("*.json")))
+
+    full = tmp_path / "full-rebuild"
+    with context.lock():
+        shared = context.shared()
+        shared.use(quality / "validations", full)
+        real(shared.ctx)
+    make_offline(full)
+    assert pages == _data_docs_pages(full)
+
+
+def test_data_docs_from_other_suites_are_rendered_again_from_scratch(landing, warehouse, monkeypatch):
+    from great_expectations.data_context import AbstractDataContext
+
+    from soepel_etl.quality.runner import DOCS_SUITES
+
+    deliver(landing, "onderwijs_25PZ_20200315.csv", rows(25))
+    run_pipeline(landing, warehouse)
+    docs = warehouse / "_meta/quality/data_docs"
+    # pages rendered from other suites (the stamp says so), one of a suite that no longer exists
+    (docs / DOCS_SUITES).write_text("0" * 64, encoding="utf-8")
+    stale = docs / "validations" / "a_suite_since_removed" / "page.html"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("<html></html>", encoding="utf-8")
+    built = []
+    real = AbstractDataContext.build_data_docs
+    monkeypatch.setattr(AbstractDataContext, "build_data_docs",
+                        lambda self, *a, **k: built.append(k.get("resource_identifiers")) or real(self, *a, **k))
+    deliver(landing, "onderwijs_25PZ_20200415.csv", rows(27, prefix="F"))
+    run_pipeline(landing, warehouse)
+    assert built == [None]
+    assert not stale.parent.exists()
+    assert (docs / DOCS_SUITES).read_text(encoding="utf-8") != "0" * 64
+    assert "marts_risk_monitor" in (docs / "index.html").read_text(encoding="utf-8")
