@@ -30,6 +30,7 @@ from .extracts.werk_senders import missing_senders, werk_senders
 from .privacy import mask_identifiers, scrub
 from .quality.policy import CRITICAL
 from .quality.runner import QUALITY, STATUS_PAGE
+from .schema.rules import month_index, month_text, month_text_index
 from .schema.sql import literal, parquet
 from .warehouse.builds import BUILDS, COVERAGE
 from .warehouse.changes import CHANGES, OUTFLOWS
@@ -53,12 +54,11 @@ def _parquet_rows(folder: Path, sql: str = "SELECT * FROM t") -> list[dict]:
 
 
 def _month(day: dt.date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
+    return month_text(month_index(day))
 
 
 def _shift(month: str, by: int) -> str:
-    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + by
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    return month_text(month_text_index(month) + by)
 
 
 @dataclass

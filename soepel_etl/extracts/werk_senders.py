@@ -15,6 +15,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from ..schema.rules import month_index
+
 INACTIVE_AFTER_MONTHS = 6
 
 
@@ -38,7 +40,7 @@ class WerkSender:
 
 def months_before(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` calendar months earlier (clamped to the month's last day)."""
-    index = day.year * 12 + day.month - 1 - months
+    index = month_index(day) - months
     year, month = divmod(index, 12)
     month += 1
     next_month = dt.date(year + (month == 12), month % 12 + 1, 1)

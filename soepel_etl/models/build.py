@@ -58,7 +58,7 @@ class Coverage:
 
     @staticmethod
     def _index(month: str | None) -> int | None:
-        return None if month is None else int(month[:4]) * 12 + int(month[5:7]) - 1
+        return None if month is None else d.month_text_index(month)
 
     @property
     def observed_until_index(self) -> int:

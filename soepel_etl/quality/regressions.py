@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ..schema.rules import month_text_index
 from ..schema.sql import parquet
 from ..warehouse.builds import BUILDS, COVERAGE
 from ..warehouse.loads import LOADS
@@ -38,7 +39,7 @@ def _parquet(folder: Path) -> list[str]:
 
 
 def _index(month: str | None) -> int | None:
-    return None if month is None else int(month[:4]) * 12 + int(month[5:7]) - 1
+    return None if month is None else month_text_index(month)
 
 
 def previous_build(root: Path) -> dict | None:
