@@ -283,8 +283,10 @@ def generate_project(project: Path, out: Path, statements: list[str], mode: str,
         "model-paths": ["models"], "macro-paths": ["macros"], "on-run-start": hook_sql}, indent=1))
     (project / "profiles.yml").write_text(json.dumps({"soepel_dbt": {"target": "bench", "outputs": {"bench": {
         "type": "duckdb", "path": str(project / "dbt.duckdb"), "threads": threads,
-        "settings": {"threads": 2, "memory_limit": memory_limit, "preserve_insertion_order": False,
-                     "temp_directory": str(project / "duckdb_tmp")}}}}}, indent=1))
+        # no temp_directory here: dbt-duckdb applies the settings to every cursor it opens, and DuckDB
+        # refuses to switch the temp directory once a query spilled (national scale spills; DuckDB's
+        # default, dbt.duckdb.tmp beside the database, is in the project folder anyway)
+        "settings": {"threads": 2, "memory_limit": memory_limit, "preserve_insertion_order": False}}}}}, indent=1))
     return written
 
 
