@@ -20,13 +20,20 @@ WITH outflows AS (
     SELECT DISTINCT person_id, u + k AS month_index
     FROM outflows, (SELECT unnest([12] || range(outcome_window() - durable_months() + 1, outcome_window() + 1)) AS k)
 ), jobs AS (          -- W(m) for those months
-    SELECT * FROM (
-        SELECT w.person_id, w.month_index, w.employer_key, w.hours, w.sv_wage, w.contract_type, w.sbi,
-               CAST(w.hours AS DECIMAL(38, 10)) AS hours_exact, CAST(w.sv_wage AS DECIMAL(38, 10)) AS wage_exact
+    -- the current version per (person, employer, month): each column from the row of the latest file
+    -- (rows of one file are unique per record key, so they all come from that one row); grouped on the
+    -- integer surrogates, as core/employment_months does, not on the 64-character employer_key
+    SELECT *, CAST(hours AS DECIMAL(38, 10)) AS hours_exact, CAST(sv_wage AS DECIMAL(38, 10)) AS wage_exact,
+           -- the SBI division: the first two digits of sbi without dots and spaces
+           CAST(nullif(regexp_extract(regexp_replace(sbi, '[. ]', '', 'g'), '^([0-9][0-9])', 1), '') AS INTEGER)
+               AS sbi_division
+    FROM (
+        SELECT w.person_id, w.month_index, w.employer_id, arg_max_null(w.employer_key, w.file_rank) AS employer_key,
+               arg_max_null(w.hours, w.file_rank) AS hours, arg_max_null(w.sv_wage, w.file_rank) AS sv_wage,
+               arg_max_null(w.contract_type, w.file_rank) AS contract_type, arg_max_null(w.sbi, w.file_rank) AS sbi
         FROM stg_werk_ranked AS w SEMI JOIN months_read USING (person_id, month_index)
         WHERE in_person_range(w.person_id)
-        QUALIFY row_number() OVER (PARTITION BY w.person_id, w.employer_key, w.month_index
-                                   ORDER BY w.file_rank DESC) = 1
+        GROUP BY w.person_id, w.employer_id, w.month_index
     ) WHERE hours > 0
 ), at_horizon AS (    -- per outflow and horizon: all jobs together, and the main job
     SELECT o.inschrijving_id, o.brin, h.k,
@@ -35,7 +42,7 @@ WITH outflows AS (
            CASE WHEN count(j.hours) > 0 AND count(j.sv_wage) = count(j.hours)
                 THEN CAST(round(sum(j.wage_exact), 2) * 100 AS HUGEINT) END AS wage_cents,
            arg_max_null(coalesce(j.contract_type, 'onbekend'), j.main_rank) AS contract,
-           arg_max_null(j.sbi, j.main_rank) AS sbi
+           arg_max_null(j.sbi_division, j.main_rank) AS sbi_division
     FROM outflows AS o
     CROSS JOIN (SELECT unnest([12, 24]) AS k) AS h
     LEFT JOIN (SELECT *, -row_number() OVER (PARTITION BY person_id, month_index
@@ -48,7 +55,7 @@ WITH outflows AS (
            bool_or(e.months = durable_months()) AS same_employer_last_months,
            bool_or(e.at_12 AND e.at_24) AS same_employer_12_24
     FROM outflows AS o
-    JOIN (SELECT j.person_id, j.employer_key, o2.inschrijving_id, o2.brin,
+    JOIN (SELECT j.person_id, j.employer_id, o2.inschrijving_id, o2.brin,
                  count(DISTINCT j.month_index) FILTER (WHERE j.month_index > o2.u + outcome_window() - durable_months())
                      AS months,
                  bool_or(j.month_index = o2.u + 12) AS at_12,
@@ -56,12 +63,12 @@ WITH outflows AS (
           FROM jobs AS j JOIN outflows AS o2 USING (person_id)
           WHERE j.month_index = o2.u + 12
              OR (j.month_index > o2.u + outcome_window() - durable_months() AND j.month_index <= o2.u + outcome_window())
-          GROUP BY j.person_id, j.employer_key, o2.inschrijving_id, o2.brin, o2.u) AS e USING (inschrijving_id, brin)
+          GROUP BY j.person_id, j.employer_id, o2.inschrijving_id, o2.brin, o2.u) AS e USING (inschrijving_id, brin)
     GROUP BY o.inschrijving_id, o.brin
-), sections AS (
-    SELECT sectie, CAST(divisie_van AS INTEGER) AS first_division, CAST(divisie_tot AS INTEGER) AS last_division
+), sections AS (   -- one row per division, so the lookup is an equality join
+    SELECT sectie, unnest(range(CAST(divisie_van AS INTEGER), CAST(divisie_tot AS INTEGER) + 1)) AS division
     FROM national_sbi_secties
-), wide AS (   -- the SBI division: the first two digits of sbi without dots and spaces
+), wide AS (
     SELECT a.inschrijving_id, a.brin, a.k, a.employed, a.hours_cents / 100 AS hours, a.wage_cents / 100 AS wage,
            -- wage / hours in cents, rounded half away from zero (both are >= 0): floor((200·W + H) / (2·H))
            CASE WHEN a.hours_cents > 0 THEN ((200 * a.wage_cents + a.hours_cents) // (2 * a.hours_cents)) / 100 END
@@ -69,9 +76,7 @@ WITH outflows AS (
            CASE WHEN a.employed THEN a.contract END AS contract,
            CASE WHEN a.employed THEN s.sectie END AS sbi_section
     FROM at_horizon AS a
-    LEFT JOIN sections AS s
-        ON CAST(nullif(regexp_extract(regexp_replace(a.sbi, '[. ]', '', 'g'), '^([0-9][0-9])', 1), '') AS INTEGER)
-           BETWEEN s.first_division AND s.last_division
+    LEFT JOIN sections AS s ON s.division = a.sbi_division
 )
 SELECT o.person_key, o.outflow_date, o.brin, o.inschrijving_id, o.cohort, o.pilot_code, o.niveau, o.diploma,
        CASE WHEN o.u + 12 <= observed_until_index() THEN w12.employed END AS employed_12,
