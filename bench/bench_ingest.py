@@ -107,8 +107,10 @@ def run_measured(code: str, *args: str, cwd: Path = ROOT, env: dict | None = Non
 
 
 def _package_at(rev: str, into: Path) -> Path:
-    """The package as it was at ``rev`` (only ``soepel_etl/``), to measure before and after in one run."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev, "soepel_etl"],
+    """The repository as it was at ``rev``, to measure its package before and after in one run. The
+    whole tree, not only ``soepel_etl/``: older revisions read files beside the package (the GX project
+    lived in ``expectations/`` at the root until issue 13)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev],
                              capture_output=True, check=True)
     into.mkdir()
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
