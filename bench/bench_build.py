@@ -20,6 +20,7 @@ at no worse time). The current build runs last, so the warehouse ends with its t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -81,6 +82,23 @@ def measured(code: str, *args: str, code_root: Path | None = None) -> dict:
     return result
 
 
+@contextlib.contextmanager
+def _no_previous_outflows(warehouse: Path, stash: Path):
+    """The earlier revision builds as if for the first time: every build compares its outflows with
+    the last build's and logs each final figure that changed, and REV's rules differ from today's in
+    places (issue 18), so against today's outflows that is a log line per outflow, minutes at national
+    scale, which is no part of building. Today's outflows come back afterwards for the current build."""
+    outflows = warehouse / "marts" / "outflow_outcomes"
+    if outflows.exists():
+        shutil.move(outflows, stash)
+    try:
+        yield
+    finally:
+        shutil.rmtree(outflows, ignore_errors=True)
+        if stash.exists():
+            shutil.move(stash, outflows)
+
+
 def prepare(landing: Path, warehouse: Path, persons: int, result: dict, measure) -> None:
     """Generate the landing zone and ingest it, unless a reused workdir has them (timed into result)."""
     if not landing.exists():
@@ -107,7 +125,8 @@ def main() -> None:
     try:
         prepare(landing, warehouse, args.persons, result, measured)
         if args.before:
-            with tempfile.TemporaryDirectory(prefix="bench_build_before_") as tmp:
+            with tempfile.TemporaryDirectory(prefix="bench_build_before_") as tmp, \
+                    _no_previous_outflows(warehouse, Path(tmp) / "outflows"):
                 old = measured(BUILD, str(landing), str(warehouse), code_root=_package_at(args.before, Path(tmp) / "pkg"))
             result["before"] = {"revision": args.before, "wall_s": old["wall_s"], "cpu_s": old["cpu_s"],
                                 "peak_rss_mb": old["peak_rss_mb"], "load_average_after": old["load_average"],
