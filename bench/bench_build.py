@@ -20,12 +20,12 @@ at no worse time). The current build runs last, so the warehouse ends with its t
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -82,21 +82,17 @@ def measured(code: str, *args: str, code_root: Path | None = None) -> dict:
     return result
 
 
-@contextlib.contextmanager
-def _no_previous_outflows(warehouse: Path, stash: Path):
-    """The earlier revision builds as if for the first time: every build compares its outflows with
-    the last build's and logs each final figure that changed, and REV's rules differ from today's in
-    places (issue 18), so against today's outflows that is a log line per outflow, minutes at national
-    scale, which is no part of building. Today's outflows come back afterwards for the current build."""
-    outflows = warehouse / "marts" / "outflow_outcomes"
-    if outflows.exists():
-        shutil.move(outflows, stash)
-    try:
-        yield
-    finally:
-        shutil.rmtree(outflows, ignore_errors=True)
-        if stash.exists():
-            shutil.move(stash, outflows)
+def _inputs_only(warehouse: Path, into: Path) -> Path:
+    """A warehouse holding only what a build reads (staging, hard-linked, and the load records), for
+    REV to build as if for the first time. In the real one REV's build would be judged against today's
+    last build (the regression checks; REV's rules differ in places, issue 18) and compare every final
+    figure with it, and the current build after it would be judged against REV's."""
+    into.mkdir()
+    shutil.copy2(warehouse / ".soepel-warehouse", into / ".soepel-warehouse")
+    subprocess.run(["cp", "-al", str(warehouse / "staging"), str(into / "staging")], check=True)
+    (into / "_meta").mkdir()
+    shutil.copytree(warehouse / "_meta" / "loads", into / "_meta" / "loads")
+    return into
 
 
 def prepare(landing: Path, warehouse: Path, persons: int, result: dict, measure) -> None:
@@ -125,9 +121,9 @@ def main() -> None:
     try:
         prepare(landing, warehouse, args.persons, result, measured)
         if args.before:
-            with tempfile.TemporaryDirectory(prefix="bench_build_before_") as tmp, \
-                    _no_previous_outflows(warehouse, Path(tmp) / "outflows"):
-                old = measured(BUILD, str(landing), str(warehouse), code_root=_package_at(args.before, Path(tmp) / "pkg"))
+            with tempfile.TemporaryDirectory(prefix="bench_build_before_", dir=work) as tmp:
+                old = measured(BUILD, str(landing), str(_inputs_only(warehouse, Path(tmp) / "warehouse")),
+                               code_root=_package_at(args.before, Path(tmp) / "pkg"))
             result["before"] = {"revision": args.before, "wall_s": old["wall_s"], "cpu_s": old["cpu_s"],
                                 "peak_rss_mb": old["peak_rss_mb"], "load_average_after": old["load_average"],
                                 "seconds_per_table": old["detail"]["seconds"], "rows": old["detail"]["rows"]}
