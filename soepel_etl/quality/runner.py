@@ -88,7 +88,10 @@ class QualityRun:
                 shutil.copytree(previous, results, dirs_exist_ok=True)
             docs = self.tx.replace_table(f"{QUALITY}/data_docs")
             previous = self.tx.root / QUALITY / "data_docs"
-            if previous.is_dir():     # and their pages: publish() renders only what this run validated
+            stamp = previous / DOCS_SUITES
+            # and their pages, if rendered from these suites: publish() renders only what this run
+            # validated; pages of other suites are not carried over, and publish() renders them all
+            if stamp.is_file() and stamp.read_text(encoding="utf-8") == context.shared().digest:
                 shutil.copytree(previous, docs, dirs_exist_ok=True)
             self._run_folders = (results, docs)
         return self._run_folders
@@ -186,15 +189,9 @@ class QualityRun:
         with context.lock():
             shared = self._shared()
             stamp = self._docs / DOCS_SUITES
-            if stamp.is_file() and stamp.read_text(encoding="utf-8") == shared.digest:
-                # the pages of suites not validated in this run are still right: rendering only
-                # this run's validations (and the index) saves about a second per run
-                shared.ctx.build_data_docs(resource_identifiers=self._validated)
-            else:
-                # no earlier pages, or rendered from other suites: every page again, from scratch
-                for item in self._docs.iterdir():
-                    shutil.rmtree(item) if item.is_dir() else item.unlink()
-                shared.ctx.build_data_docs()
+            # a site carried over (_folders): rendering only this run's validations and the index
+            # saves about a second per run; otherwise every page, into the empty folder
+            shared.ctx.build_data_docs(resource_identifiers=self._validated if stamp.is_file() else None)
             stamp.write_text(shared.digest, encoding="utf-8")
         make_offline(self._docs)      # GX's pages load their scripts from CDNs: point them at ours
         summary = {

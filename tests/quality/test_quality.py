@@ -238,13 +238,22 @@ def _data_docs_pages(docs: Path) -> dict[str, bytes]:
             if not p.relative_to(docs).as_posix().startswith("static/")}
 
 
-def test_data_docs_render_only_this_runs_validations_and_equal_a_full_rebuild(landing, warehouse, tmp_path,
-                                                                               monkeypatch):
-    # a run renders the pages of what it validated and keeps the others' from the last run; the
-    # site must be the one a full rebuild from the same validation results gives, page for page
-    import great_expectations as gx  # noqa: F401
+@pytest.fixture
+def data_docs_builds(monkeypatch) -> list:
+    """The ``resource_identifiers`` of every Data Docs build from here on (None: every page)."""
     from great_expectations.data_context import AbstractDataContext
 
+    built = []
+    real = AbstractDataContext.build_data_docs
+    monkeypatch.setattr(AbstractDataContext, "build_data_docs",
+                        lambda self, *a, **k: built.append(k.get("resource_identifiers")) or real(self, *a, **k))
+    return built
+
+
+def test_data_docs_render_only_this_runs_validations_and_equal_a_full_rebuild(landing, warehouse, tmp_path,
+                                                                               request):
+    # a run renders the pages of what it validated and keeps the others' from the last run; the
+    # site must be the one a full rebuild from the same validation results gives, page for page
     from soepel_etl import pipeline
     from soepel_etl.quality import context
     from soepel_etl.quality.offline_docs import make_offline
@@ -255,10 +264,7 @@ def test_data_docs_render_only_this_runs_validations_and_equal_a_full_rebuild(la
     quality = warehouse / "_meta/quality"
     build_suites = {s["suite"] for s in last_results(warehouse)["suites"] if not s["suite"].startswith(("raw_", "staged_"))}
     assert build_suites
-    built = []
-    real = AbstractDataContext.build_data_docs
-    monkeypatch.setattr(AbstractDataContext, "build_data_docs",
-                        lambda self, *a, **k: built.append(k.get("resource_identifiers")) or real(self, *a, **k))
+    built = request.getfixturevalue("data_docs_builds")
 
     deliver(landing, "onderwijs_25PZ_20200415.csv", rows(27, prefix="F"))
     pipeline.ingest_files(settings_for(landing, warehouse))
@@ -275,14 +281,13 @@ def test_data_docs_render_only_this_runs_validations_and_equal_a_full_rebuild(la
     with context.lock():
         shared = context.shared()
         shared.use(quality / "validations", full)
-        real(shared.ctx)
+        shared.ctx.build_data_docs()
     make_offline(full)
+    assert built[-1] is None     # the rebuild above: every page
     assert pages == _data_docs_pages(full)
 
 
-def test_data_docs_from_other_suites_are_rendered_again_from_scratch(landing, warehouse, monkeypatch):
-    from great_expectations.data_context import AbstractDataContext
-
+def test_data_docs_from_other_suites_are_rendered_again_from_scratch(landing, warehouse, request):
     from soepel_etl.quality.runner import DOCS_SUITES
 
     deliver(landing, "onderwijs_25PZ_20200315.csv", rows(25))
@@ -293,10 +298,7 @@ def test_data_docs_from_other_suites_are_rendered_again_from_scratch(landing, wa
     stale = docs / "validations" / "a_suite_since_removed" / "page.html"
     stale.parent.mkdir(parents=True)
     stale.write_text("<html></html>", encoding="utf-8")
-    built = []
-    real = AbstractDataContext.build_data_docs
-    monkeypatch.setattr(AbstractDataContext, "build_data_docs",
-                        lambda self, *a, **k: built.append(k.get("resource_identifiers")) or real(self, *a, **k))
+    built = request.getfixturevalue("data_docs_builds")
     deliver(landing, "onderwijs_25PZ_20200415.csv", rows(27, prefix="F"))
     run_pipeline(landing, warehouse)
     assert built == [None]
