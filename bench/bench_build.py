@@ -25,7 +25,6 @@ import os
 import platform
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -89,7 +88,7 @@ def _inputs_only(warehouse: Path, into: Path) -> Path:
     figure with it, and the current build after it would be judged against REV's."""
     into.mkdir()
     shutil.copy2(warehouse / ".soepel-warehouse", into / ".soepel-warehouse")
-    subprocess.run(["cp", "-al", str(warehouse / "staging"), str(into / "staging")], check=True)
+    shutil.copytree(warehouse / "staging", into / "staging", copy_function=os.link)
     (into / "_meta").mkdir()
     shutil.copytree(warehouse / "_meta" / "loads", into / "_meta" / "loads")
     return into
