@@ -1,8 +1,10 @@
-"""Ingest: one delivered file → staged rows, quarantined rows and one row of ``_meta/loads``.
+"""Ingest: delivered files → staged rows, quarantined rows and one row of ``_meta/loads`` per file.
 
 ``ingest_landing`` takes every file in the landing zone that is not loaded yet, in the order of
 extracts.md (delivery date, then file name), and writes into a :class:`Transaction`; nothing is
-visible in the warehouse until the caller commits. The landing zone is only ever read.
+visible in the warehouse until the caller commits. The landing zone is only ever read. The files of
+one source go through the SQL together, as batches (:mod:`.batch`, :func:`batches`); every rule
+is still judged per file, and every file keeps its own staging, quarantine and load record.
 
 Every file read is also reduced to its profiles (:mod:`.profiles`); the caller's ``check_files``
 (the pipeline passes the quality run's) judges them, and a file it names is rejected as a whole.
@@ -29,14 +31,15 @@ from ..schema.profiles import FileProfile
 from ..schema.versions import current_sql, valid_consent_sql
 from ..warehouse.loads import LoadRecord, read_loads
 from ..warehouse.transaction import Transaction
-from . import arrival, profiles
+from . import arrival, batch, profiles
+from .batch import BATCH_BYTES
 from .clock import StepClock
 from .arrival import sha256_of  # noqa: F401  (re-exported: callers hash with it)
 from .filenames import BadName, DeliveryName, parse_delivery_name
 from .late_consent import LateConsent, load_late_consent
-from .reader import Unreadable, read_delivery
+from .reader import ReadResult, Unreadable, read_delivery
 from .rows import make_checked
-from .staging import quarantine_select, staging_from, staging_query, staging_select
+from .staging import staged_file_query, staging_select
 
 log = logging.getLogger(__name__)
 
@@ -110,20 +113,6 @@ def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-# every temp object one file leaves on the run's connection (reader, row checks, staging, quarantine);
-# the reference codes (``ref_*``) stay for the next file
-_FILE_VIEWS = ("checked", "raw")
-_FILE_TABLES = ("raw_unnumbered", "raw_lines", "typed", "duplicate_lines", "conflict_lines", "person_keys",
-                "employer_keys", "malformed")
-
-
-def _forget_file(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the previous file's tables and views, so the next file starts clean and their memory
-    is free (they may be as large as the file). One call: a catalog query per file costs more."""
-    con.execute("; ".join([f"DROP VIEW IF EXISTS {v}" for v in _FILE_VIEWS]
-                          + [f"DROP TABLE IF EXISTS {t}" for t in _FILE_TABLES]))
-
-
 def _copy(con, query: str, path: Path, params: dict) -> None:
     con.execute(f"COPY ({query}) TO {literal(path)} (FORMAT parquet, COMPRESSION zstd)", params)
 
@@ -141,45 +130,37 @@ def _reference_codes(con, source: Source, reference_dir: Path) -> list[tuple[str
                              "WHERE brin IS NOT NULL"),
     }
     for table, query in known.values():
-        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} AS {query}")    # the run's first onderwijs file
+        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} AS {query}")    # the run's first onderwijs batch
     return [(column, table) for column, (table, _) in known.items()]
 
 
-def _unknown_codes(con, source: Source, reference_dir: Path) -> str | None:
+def _unknown_codes(con, source: Source, reference_dir: Path) -> dict[int, str]:
+    """file_no → note of the codes its good rows use that the reference does not know."""
     checks = _reference_codes(con, source, reference_dir)
     if not checks:
-        return None
+        return {}
     counts = ", ".join(
         f"count(DISTINCT upper(p_{column})) FILTER (WHERE upper(p_{column}) NOT IN (SELECT code FROM {table}))"
         for column, table in checks)
-    found = con.execute(f"SELECT {counts} FROM checked WHERE len(reasons) = 0 AND NOT is_duplicate").fetchone()
-    notes = [f"{column}: {n} code(s) not in the reference" for (column, _), n in zip(checks, found) if n]
-    return "; ".join(notes) or None
+    out = {}
+    for file_no, *found in con.execute(f"SELECT file_no, {counts} FROM checked "
+                                       "WHERE len(reasons) = 0 AND NOT is_duplicate GROUP BY file_no").fetchall():
+        notes = [f"{column}: {n} code(s) not in the reference" for (column, _), n in zip(checks, found) if n]
+        if notes:
+            out[file_no] = "; ".join(notes)
+    return out
 
 
-def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: Path, loaded_at: dt.datetime,
-                previous_rows: int | None = None, con: duckdb.DuckDBPyConnection | None = None,
-                clock: StepClock | None = None) -> tuple[LoadRecord, FileProfile]:
-    """Read, check, pseudonymise and stage one file; ``previous_rows`` (rows read of the sender's
-    previous delivery of this source) goes into the file's raw profile. ``con``: the run's
-    connection (one is opened for this file when None); ``clock`` sums the seconds per step."""
-    assert d.name is not None
-    clock = clock or StepClock()
-    own = con is None
-    source = SOURCES[d.name.source]
-    profile = FileProfile(source.name, d.file_name)
-    record = LoadRecord(load_id=d.load_id, file_name=d.file_name, source=source.name, sender=d.name.sender,
-                        delivery_date=d.name.delivery_date, sha256=d.sha256, outcome="loaded",
-                        loaded_at=loaded_at, run_id=tx.run_id)
-    # transcoded copies and DuckDB's spill files hold raw identifiers: never inside the warehouse
+def _read(d: Delivery, file_no: int, source: Source, record: LoadRecord, tx: Transaction,
+          con: duckdb.DuckDBPyConnection) -> ReadResult:
+    """Read one file into its own table ``raw_<file_no>``; raises :class:`Unreadable` for a file
+    rejected as a whole (then nothing of it is left on ``con``)."""
+    # a transcoded copy holds raw identifiers: never inside the warehouse
     workdir = tx.scratch / d.load_id
     workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if own:
-        with clock.step("connect"):
-            con = _connect(workdir)
+    table = f"raw_{file_no}"
     try:
-        with clock.step("read"):
-            read = read_delivery(con, d.path, d.name.extension, workdir)
+        read = read_delivery(con, d.path, d.name.extension, workdir, table)
         record.encoding, record.delimiter, record.rows_read = read.encoding, read.delimiter, read.rows_read
         present = set(read.columns)
         missing = [c for c in source.required_columns if c not in present]
@@ -189,73 +170,116 @@ def ingest_file(d: Delivery, tx: Transaction, key: PseudonymKey, reference_dir: 
             raise Unreadable(f"required column(s) missing: {', '.join(missing)}")
         if read.rows_read == 0:
             raise Unreadable("empty file: a header but no data rows")
-        known = {c.name for c in source.columns}
-        extra = [c for c in read.columns if c not in known]
-        record.extra_columns = scrub(", ".join(extra)) or None
+    except Unreadable:
+        batch.drop_read(con, table)
+        raise
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    known = {c.name for c in source.columns}
+    record.extra_columns = scrub(", ".join(c for c in read.columns if c not in known)) or None
+    return read
 
-        with clock.step("check"):
-            make_checked(con, source, present, d.name.delivery_date, read.table)
-            # the text rows are in ``typed`` now; free their memory before staging sorts the file
-            con.execute(f"DROP VIEW {read.table}; DROP TABLE IF EXISTS {read.table}_lines; "
-                        f"DROP TABLE {read.table}_unnumbered")
-        with clock.step("count"):
-            counts = profiles.checked_counts(con, source, d.name.delivery_date)
-        with clock.step("profile_raw"):
-            profile.raw = profiles.raw_profile(counts, source, present, d.file_name, d.name.delivery_date,
-                                               previous_rows)
-        params = {"load_id": d.load_id, "file_name": d.file_name, "sender": d.name.sender,
-                  "delivery_date": d.name.delivery_date, "source": source.name}
-        ipad, opad = key.pads()
-        staged = f"staging/{source.name}/{d.load_id}.parquet"
-        with clock.step("pseudonymise_stage"):
-            *prepare, from_clause = staging_from(source)
-            for statement in prepare:
-                con.execute(statement, {"ipad": ipad, "opad": opad})
-            _copy(con, staging_query(source, staging_select(source), from_clause), tx.add_file(staged),
-                  {k: v for k, v in params.items() if k != "source"})
-        record.staged_relpath = staged
-        with clock.step("profile_staged"):
-            profile.staged = profiles.staged_profile(con, source, str(tx.tmp / staged), d.file_name)
 
-        record.rows_duplicate, quarantined, record.rows_loaded = counts.duplicates, counts.quarantined, counts.loaded
-        record.rows_quarantined = quarantined + len(read.malformed)
-        with clock.step("quarantine"):
-            if record.rows_quarantined:
-                _quarantine(con, source, read.malformed, tx.add_file(f"quarantine/{source.name}/{d.load_id}.parquet"),
-                            {k: params[k] for k in ("load_id", "file_name", "source")})
-                reasons = dict(counts.reasons)
-                for _, error in read.malformed:
-                    reasons[f"malformed_row:{error}"] = reasons.get(f"malformed_row:{error}", 0) + 1
-                record.quarantine_reasons = json.dumps(dict(sorted(reasons.items())))
-        with clock.step("unknown_codes"):
-            record.unknown_codes = _unknown_codes(con, source, reference_dir)
-    except Unreadable as exc:
-        record.outcome, record.reason = "rejected", scrub(str(exc))
-        record.rows_loaded = record.rows_quarantined = record.rows_duplicate = 0
-        record.staged_relpath = None
-        tx.discard(f"staging/{source.name}/{d.load_id}.parquet")
-        tx.discard(f"quarantine/{source.name}/{d.load_id}.parquet")
+def ingest_batch(ds: list[Delivery], tx: Transaction, key: PseudonymKey, reference_dir: Path,
+                 loaded_at: dt.datetime, deliveries: "_Deliveries", loaded_shas: set[str],
+                 con: duckdb.DuckDBPyConnection, clock: StepClock) -> list[tuple[LoadRecord, FileProfile | None]]:
+    """Read, check, pseudonymise and stage the files ``ds`` of one source, in their order.
+
+    Each file is read on its own, in delivery order, so that a file repeating the bytes of one
+    loaded before it is a duplicate and each compares with the sender's previous delivery
+    (``deliveries``, which learns each file's rows as it is read); everything after reading is one
+    set of statements for the batch (:mod:`.batch`). Returns a load record per file, in order, with
+    its profiles (None for a file not read)."""
+    source = SOURCES[ds[0].name.source]
+    out: list[tuple[LoadRecord, FileProfile | None]] = []
+    files: list[tuple[batch.BatchFile, LoadRecord, FileProfile]] = []
+    try:
+        for file_no, d in enumerate(ds):
+            assert d.name is not None and d.name.source == source.name
+            if d.sha256 in loaded_shas:
+                out.append((_duplicate_file(d, loaded_at, tx.run_id), None))
+                continue
+            record = LoadRecord(load_id=d.load_id, file_name=d.file_name, source=source.name, sender=d.name.sender,
+                                delivery_date=d.name.delivery_date, sha256=d.sha256, outcome="loaded",
+                                loaded_at=loaded_at, run_id=tx.run_id)
+            profile = FileProfile(source.name, d.file_name)
+            out.append((record, profile))
+            previous_rows = deliveries.previous_rows(source.name, d.name.sender, (d.name.delivery_date, d.file_name))
+            try:
+                with clock.step("read"):
+                    read = _read(d, file_no, source, record, tx, con)
+            except Unreadable as exc:
+                record.outcome, record.reason = "rejected", scrub(str(exc))
+                record.rows_loaded = record.rows_quarantined = record.rows_duplicate = 0
+                continue
+            deliveries.add(d, read.rows_read)      # later files of this run compare against this one
+            loaded_shas.add(d.sha256)
+            files.append((batch.BatchFile(file_no, d.load_id, d.file_name, d.name.sender, d.name.delivery_date, read,
+                                          previous_rows), record, profile))
+        if files:
+            _stage_batch(source, files, tx, key, reference_dir, con, clock)
     finally:
         with clock.step("cleanup"):
-            if own:
-                con.close()
-            else:
-                _forget_file(con)
-            shutil.rmtree(workdir, ignore_errors=True)
-    return record, profile
+            for f, _, _ in files:
+                batch.drop_read(con, f.read.table)
+            batch.forget(con)
+    return out
 
 
-def _quarantine(con, source: Source, malformed: list[tuple[int, str]], path: Path, params: dict) -> None:
-    """The quarantined rows, masked, with the rows the reader could not split (no values at all)."""
-    q = f"SELECT {quarantine_select(source)} FROM checked WHERE NOT is_duplicate AND len(reasons) > 0"
-    if malformed:
-        con.execute("CREATE OR REPLACE TEMP TABLE malformed(line_number BIGINT, reason VARCHAR)")
-        con.executemany("INSERT INTO malformed VALUES (?, ?)",
-                        [(line, f"malformed_row:{err}") for line, err in malformed])
-        nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {c.name}" for c in source.columns)
-        q += (f" UNION ALL BY NAME SELECT $load_id AS load_id, $file_name AS file_name, $source AS source, "
-              f"line_number, [reason] AS reasons, reason, {nulls} FROM malformed")
-    _copy(con, f"SELECT * FROM ({q}) ORDER BY line_number", path, params)
+def _stage_batch(source: Source, files: list[tuple[batch.BatchFile, LoadRecord, FileProfile]], tx: Transaction,
+                 key: PseudonymKey, reference_dir: Path, con: duckdb.DuckDBPyConnection, clock: StepClock) -> None:
+    """Everything after reading, for the batch's readable ``files``: fills in their records and profiles."""
+    read_files = [f for f, _, _ in files]
+    with clock.step("check"):
+        batch.stack(con, source, read_files)
+        make_checked(con, source)
+        # the text rows are in ``typed`` now; free their memory before staging sorts the batch
+        con.execute("DROP VIEW batch_raw")
+        for f in read_files:
+            batch.drop_read(con, f.read.table)
+    with clock.step("count"):
+        counts = profiles.checked_counts(con, source, [f.file_no for f in read_files])
+    with clock.step("profile_raw"):
+        for f, record, profile in files:
+            profile.raw = profiles.raw_profile(counts[f.file_no], source, set(f.read.columns), f.file_name,
+                                               f.delivery_date, f.previous_rows)
+    with clock.step("pseudonymise_stage"):
+        batch.stage(con, source, staging_select(source), key.pads())
+        query = staged_file_query(source)
+        for f, record, _ in files:
+            record.staged_relpath = f"staging/{source.name}/{f.load_id}.parquet"
+            _copy(con, query, tx.add_file(record.staged_relpath), {"file_no": f.file_no})
+    with clock.step("profile_staged"):
+        staged = profiles.staged_profiles(con, source, [(str(tx.tmp / record.staged_relpath), f.file_name)
+                                                        for f, record, _ in files])
+        for f, _, profile in files:
+            profile.staged = staged[f.file_name]
+    with clock.step("quarantine"):
+        for f, record, _ in files:
+            c = counts[f.file_no]
+            record.rows_duplicate, record.rows_loaded = c.duplicates, c.loaded
+            record.rows_quarantined = c.quarantined + len(f.read.malformed)
+        if any(record.rows_quarantined for _, record, _ in files):
+            batch.quarantine(con, source, read_files)
+        for f, record, _ in files:
+            if not record.rows_quarantined:
+                continue
+            _copy(con, batch.QUARANTINED_FILE, tx.add_file(f"quarantine/{source.name}/{f.load_id}.parquet"),
+                  {"file_no": f.file_no})
+            reasons = dict(counts[f.file_no].reasons)
+            for _, error in f.read.malformed:
+                reasons[f"malformed_row:{error}"] = reasons.get(f"malformed_row:{error}", 0) + 1
+            record.quarantine_reasons = json.dumps(dict(sorted(reasons.items())))
+    with clock.step("unknown_codes"):
+        unknown = _unknown_codes(con, source, reference_dir)
+        for f, record, _ in files:
+            record.unknown_codes = unknown.get(f.file_no)
+
+
+def _duplicate_file(d: Delivery, loaded_at: dt.datetime, run_id: str) -> LoadRecord:
+    return LoadRecord(load_id=d.load_id, file_name=d.file_name, source=d.name.source, sender=d.name.sender,
+                      delivery_date=d.name.delivery_date, sha256=d.sha256, outcome="duplicate_file",
+                      reason="same bytes (SHA-256) as a file already loaded", loaded_at=loaded_at, run_id=run_id)
 
 
 class _Deliveries:
@@ -310,6 +334,34 @@ def exclude_without_consent(records: list[LoadRecord], tx: Transaction, referenc
         con.close()
 
 
+def batches(files: list[tuple[int, Delivery]], budget: int = BATCH_BYTES) -> list[list[tuple[int, Delivery]]]:
+    """The files to read, as batches: per source, in load order, each at most ``budget`` bytes (a
+    larger file is a batch of its own).
+
+    Byte-identical files decide each other (the first in load order that reads loads, the next is
+    ``duplicate_file``), so a file repeating the bytes of an earlier file *of another source* waits
+    for a batch after all others: by then the earlier one has been read. (Only such a file sees its
+    own source's later files before it in ``rows_vs_previous``; docs/ingest.md.)
+    """
+    out: list[list[tuple[int, Delivery]]] = []
+    open_batch: dict[str, tuple[list, int]] = {}      # source → (its last batch, bytes in it)
+    first_source: dict[str, str] = {}                 # sha256 → source of its first file
+    later: list[list[tuple[int, Delivery]]] = []
+    for i, d in files:
+        source = d.name.source
+        if first_source.setdefault(d.sha256, source) != source:
+            later.append([(i, d)])
+            continue
+        size = d.path.stat().st_size
+        batch, used = open_batch.get(source, (None, 0))
+        if batch is None or (batch and used + size > budget):
+            batch, used = [], 0
+            out.append(batch)
+        batch.append((i, d))
+        open_batch[source] = (batch, used + size)
+    return out + later
+
+
 def ingest_landing(landing: Path, tx: Transaction, key: PseudonymKey, reference_dir: Path,
                    reference_date: dt.date | Callable[[list[LoadRecord]], dt.date | None],
                    check_files: FileCheck | None, only: list[str] | None = None) -> IngestResult:
@@ -328,46 +380,43 @@ def ingest_landing(landing: Path, tx: Transaction, key: PseudonymKey, reference_
     wanted = None if only is None else {Path(p).as_posix() for p in only}
     with clock.step("discover"):
         found = discover(landing, wanted, seen=arrival.read_seen(tx.root))
-    # one connection for every file of the run; its spill files hold raw identifiers, so they go
+    records: dict[int, LoadRecord] = {}        # position in ``found`` → its load record
+    to_read: list[tuple[int, Delivery]] = []
+    for i, d in enumerate(found):
+        if d.arrived:
+            result.hashed.append((d.arrived.key, d.sha256))
+        if (d.file_name, d.sha256) in seen:
+            result.skipped += 1
+            continue
+        seen.add((d.file_name, d.sha256))
+        if d.name is None:
+            records[i] = LoadRecord(load_id=d.load_id, file_name=d.file_name, source=None, sender=None,
+                                    delivery_date=None, sha256=d.sha256, outcome="rejected",
+                                    reason=mask_identifiers(d.bad_name or ""), loaded_at=loaded_at, run_id=tx.run_id)
+        elif d.sha256 in loaded_shas:
+            records[i] = _duplicate_file(d, loaded_at, tx.run_id)
+        else:
+            to_read.append((i, d))
+    # one connection for every batch of the run; its spill files hold raw identifiers, so they go
     # to the run's private scratch folder, never into the warehouse
     workdir, con = tx.scratch / "ingest", None
     try:
-        for d in found:
-            if d.arrived:
-                result.hashed.append((d.arrived.key, d.sha256))
-            if (d.file_name, d.sha256) in seen:
-                result.skipped += 1
-                continue
-            seen.add((d.file_name, d.sha256))
-            if d.name is None:
-                rec = LoadRecord(load_id=d.load_id, file_name=d.file_name, source=None, sender=None,
-                                 delivery_date=None, sha256=d.sha256, outcome="rejected",
-                                 reason=mask_identifiers(d.bad_name or ""), loaded_at=loaded_at, run_id=tx.run_id)
-            elif d.sha256 in loaded_shas:
-                rec = LoadRecord(load_id=d.load_id, file_name=d.file_name, source=d.name.source,
-                                 sender=d.name.sender, delivery_date=d.name.delivery_date, sha256=d.sha256,
-                                 outcome="duplicate_file", reason="same bytes (SHA-256) as a file already loaded",
-                                 loaded_at=loaded_at, run_id=tx.run_id)
-            else:
-                if con is None:
-                    with clock.step("connect"):
-                        workdir.mkdir(mode=0o700, exist_ok=True)
-                        con = _connect(workdir)
-                rec, profile = ingest_file(d, tx, key, reference_dir, loaded_at,
-                                           deliveries.previous_rows(d.name.source, d.name.sender,
-                                                                    (d.name.delivery_date, d.file_name)),
-                                           con=con, clock=clock)
-                if profile.raw is not None:
-                    # later files of this run compare against this one
-                    deliveries.add(d, profile.raw["rows_read"])
+        for group in batches(to_read):
+            if con is None:
+                with clock.step("connect"):
+                    workdir.mkdir(mode=0o700, exist_ok=True)
+                    con = _connect(workdir)
+            done = ingest_batch([d for _, d in group], tx, key, reference_dir, loaded_at, deliveries, loaded_shas,
+                                con, clock)
+            for (i, _), (record, profile) in zip(group, done):
+                records[i] = record
+                if profile is not None and profile.raw is not None:
                     result.profiles.append(profile)
-                if rec.outcome == "loaded":
-                    loaded_shas.add(d.sha256)
-            result.records.append(rec)
     finally:
         if con is not None:
             con.close()
         shutil.rmtree(workdir, ignore_errors=True)
+    result.records = [records[i] for i in sorted(records)]
     with clock.step("check_files"):
         loaded = {r.file_name for r in result.records if r.outcome == "loaded"}
         rejected = check_files([p for p in result.profiles if p.file_name in loaded]) if check_files else {}

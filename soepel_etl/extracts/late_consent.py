@@ -33,9 +33,10 @@ from ..warehouse.loads import LoadRecord, read_loads
 from ..warehouse.transaction import Transaction
 from ..schema.contracts import SOURCES
 from ..schema.sql import literal, parquet
+from . import batch
 from .reader import Unreadable, read_delivery
 from .rows import make_checked
-from .staging import staging_from, staging_query, staging_select
+from .staging import staged_file_query, staging_select
 
 log = logging.getLogger(__name__)
 SOURCE = "interventies"
@@ -60,21 +61,19 @@ def _consent(con, name: str, register: list[str], reference_date: dt.date) -> No
 
 
 def _staged_rows(con, path: Path, record: dict, key: PseudonymKey, workdir: Path, out: Path) -> None:
-    """The file's good rows as staging would hold them (pseudonymised), before consent."""
+    """The file's good rows as staging would hold them (pseudonymised), before consent: the file
+    goes through ingest's SQL as a batch of one."""
     from .filenames import parse_delivery_name
 
     source = SOURCES[SOURCE]
     name = parse_delivery_name(path, SOURCE)
-    read = read_delivery(con, path, name.extension, workdir)
-    make_checked(con, source, set(read.columns), name.delivery_date, read.table)
-    ipad, opad = key.pads()
-    *prepare, from_clause = staging_from(source)
-    for statement in prepare:
-        con.execute(statement, {"ipad": ipad, "opad": opad})
-    params = {"load_id": record["load_id"], "file_name": record["file_name"], "sender": record["sender"],
-              "delivery_date": record["delivery_date"]}
-    con.execute(f"COPY ({staging_query(source, staging_select(source), from_clause)}) TO {literal(out)} "
-                f"(FORMAT parquet, COMPRESSION zstd)", params)
+    read = read_delivery(con, path, name.extension, workdir, "raw_0")
+    batch.stack(con, source, [batch.BatchFile(0, record["load_id"], record["file_name"], record["sender"],
+                                              record["delivery_date"], read)])
+    make_checked(con, source)
+    batch.stage(con, source, staging_select(source), key.pads())
+    con.execute(f"COPY ({staged_file_query(source)}) TO {literal(out)} (FORMAT parquet, COMPRESSION zstd)",
+                {"file_no": 0})
 
 
 def load_late_consent(landing: Path, tx: Transaction, key: PseudonymKey, records: list[LoadRecord],

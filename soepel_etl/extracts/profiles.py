@@ -19,27 +19,27 @@ import pyarrow.parquet as pq
 
 from ..schema.contracts import Source
 from ..schema.profiles import BATCH_COLUMN, RAW_IDENTIFYING, range_columns, reason_columns
-from ..schema.rules import month_index, month_index_sql, month_text_index_sql
+from ..schema.rules import month_index_sql, month_text_index_sql
 from ..schema.sql import parquet
 from ..schema.staging import staging_ddl
 
 
 @dataclass
 class CheckedCounts:
-    """What one scan of ingest's ``checked`` tells: the file's outcome counts (for ``_meta/loads``)
+    """What one scan of ingest's ``checked`` tells of one file: its outcome counts (for ``_meta/loads``)
     and the raw profile's inputs; ``reasons`` counts each reason over the quarantined rows."""
-    rows: int
-    duplicates: int
-    quarantined: int
-    loaded: int
-    valid_ids: int
+    rows: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    loaded: int = 0
+    valid_ids: int = 0
     ranges: dict = field(default_factory=dict)
     reasons: dict = field(default_factory=dict)
 
 
-def checked_counts(con, source: Source, delivery_date: dt.date) -> CheckedCounts:
-    """Counts of ``checked``: one scan of every row, one of the quarantined rows' reasons."""
-    delivery_index = month_index(delivery_date)
+def checked_counts(con, source: Source, file_nos: list[int]) -> dict[int, CheckedCounts]:
+    """Counts of ``checked`` per file of the batch: one grouped scan of every row, one of the
+    quarantined rows' reasons. A file none of whose rows could be split has no rows here: zeros."""
     extra = []
     for name in range_columns(source):
         p = f"p_{name}"
@@ -48,26 +48,34 @@ def checked_counts(con, source: Source, delivery_date: dt.date) -> CheckedCounts
         else:
             year, index = f"year({p})", month_index_sql(p)
         extra.append(f"min({year}) FILTER (WHERE good) AS earliest_year_{name}")
-        extra.append(f"max({index}) FILTER (WHERE good) - {delivery_index} AS latest_months_after_delivery_{name}")
+        extra.append(f"max({index}) FILTER (WHERE good) - any_value({month_index_sql('delivery_date')}) "
+                     f"AS latest_months_after_delivery_{name}")
     cursor = con.execute(f"""
-        SELECT count(*) AS n,
+        SELECT file_no, count(*) AS n,
                count(*) FILTER (WHERE is_duplicate) AS duplicates,
                count(*) FILTER (WHERE NOT is_duplicate AND NOT good) AS quarantined,
                count(*) FILTER (WHERE good) AS loaded,
                count(*) FILTER (WHERE id_type IS NOT NULL) AS valid_ids
                {''.join(', ' + e for e in extra)}
-        FROM (SELECT is_duplicate, id_type, {', '.join(f'p_{n}' for n in range_columns(source)) or 'NULL AS _'},
+        FROM (SELECT file_no, delivery_date, is_duplicate, id_type,
+                     {''.join(f'p_{n}, ' for n in range_columns(source))}
                      NOT is_duplicate AND len(reasons) = 0 AS good FROM checked)
+        GROUP BY file_no
     """)
     names = [d[0] for d in cursor.description]
-    row = dict(zip(names, cursor.fetchone()))
-    counts = CheckedCounts(*(int(row.pop(k)) for k in ("n", "duplicates", "quarantined", "loaded", "valid_ids")),
-                           ranges=row)
-    if counts.quarantined:
-        counts.reasons = dict(con.execute(
-            "SELECT r, count(*) FROM (SELECT unnest(reasons) AS r FROM checked WHERE NOT is_duplicate "
-            "AND len(reasons) > 0) GROUP BY r").fetchall())
-    return counts
+    empty = {f"{kind}_{name}": None for name in range_columns(source)
+             for kind in ("earliest_year", "latest_months_after_delivery")}
+    out = {n: CheckedCounts(ranges=dict(empty)) for n in file_nos}
+    for values in cursor.fetchall():
+        row = dict(zip(names, values))
+        out[row.pop("file_no")] = CheckedCounts(
+            *(int(row.pop(k)) for k in ("n", "duplicates", "quarantined", "loaded", "valid_ids")), ranges=row)
+    if any(c.quarantined for c in out.values()):
+        for file_no, reason, n in con.execute(
+                "SELECT file_no, r, count(*) FROM (SELECT file_no, unnest(reasons) AS r FROM checked "
+                "WHERE NOT is_duplicate AND len(reasons) > 0) GROUP BY ALL").fetchall():
+            out[file_no].reasons[reason] = n
+    return out
 
 
 def raw_profile(counts: CheckedCounts, source: Source, present: set[str], file_name: str,
@@ -95,9 +103,9 @@ def raw_profile(counts: CheckedCounts, source: Source, present: set[str], file_n
     return out
 
 
-def staged_profile(con, source: Source, path: str, file_name: str) -> dict:
-    """One row describing a staged Parquet file (what really reached the warehouse)."""
-    cols = pq.read_schema(path).names
+def staged_profiles(con, source: Source, files: list[tuple[str, str]]) -> dict[str, dict]:
+    """One row per staged Parquet file ((path, file name) in ``files``) describing what really reached
+    the warehouse; the counts for all files in one grouped scan of the files themselves."""
     expected = [c.split()[0] for c in staging_ddl(source).split(", ")]
     key = [("person_key" if k == "identifier" else source.column(k).staged_as) for k in source.record_key]
     checks = [
@@ -115,18 +123,27 @@ def staged_profile(con, source: Source, path: str, file_name: str) -> dict:
     if source.name == "werk":
         checks.append("count(*) FILTER (WHERE employer_key IS NULL OR length(employer_key) <> 64) "
                       "AS bad_employer_keys")
-    cursor = con.execute(f"SELECT {', '.join(checks)} FROM {parquet(path)}")
-    row = dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
-    rows = int(row.pop("rows"))
-    distinct = int(row.pop("distinct_hashes"))
-    if distinct < rows:
-        distinct = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(key)} "
-                               f"FROM {parquet(path)})").fetchone()[0]
-    forbidden = [c for c in cols if c.lower() in RAW_IDENTIFYING or c.lower().startswith(("v_", "n_", "p_"))]
-    return {
-        BATCH_COLUMN: file_name, "rows": rows, "duplicate_keys": rows - int(distinct),
-        "raw_identifier_columns": len(forbidden),
-        "unexpected_columns": len([c for c in cols if c not in expected and c not in forbidden]),
-        "missing_columns": len([c for c in expected if c not in cols]),
-        **{k: int(v) for k, v in row.items()},
-    }
+    paths = [path for path, _ in files]
+    # union_by_name: a file that lost a column still counts (the missing column is reported below)
+    cursor = con.execute(f"SELECT filename, {', '.join(checks)} FROM "
+                         f"{parquet(paths, filename='true', union_by_name='true')} GROUP BY filename")
+    names = [d[0] for d in cursor.description]
+    counted = {row[0]: dict(zip(names[1:], row[1:])) for row in cursor.fetchall()}
+    out = {}
+    for path, file_name in files:
+        cols = pq.read_schema(path).names
+        row = dict(counted.get(path) or {n: 0 for n in names[1:]})
+        rows = int(row.pop("rows"))
+        distinct = int(row.pop("distinct_hashes"))
+        if distinct < rows:
+            distinct = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(key)} "
+                                   f"FROM {parquet(path)})").fetchone()[0]
+        forbidden = [c for c in cols if c.lower() in RAW_IDENTIFYING or c.lower().startswith(("v_", "n_", "p_"))]
+        out[file_name] = {
+            BATCH_COLUMN: file_name, "rows": rows, "duplicate_keys": rows - int(distinct),
+            "raw_identifier_columns": len(forbidden),
+            "unexpected_columns": len([c for c in cols if c not in expected and c not in forbidden]),
+            "missing_columns": len([c for c in expected if c not in cols]),
+            **{k: int(v) for k, v in row.items()},
+        }
+    return out

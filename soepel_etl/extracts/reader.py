@@ -218,7 +218,9 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, table: str = "raw") ->
     return ReadResult(table, columns, "xlsx", None, [], len(lines))
 
 
-def read_delivery(con: duckdb.DuckDBPyConnection, path: Path, extension: str, workdir: Path) -> ReadResult:
+def read_delivery(con: duckdb.DuckDBPyConnection, path: Path, extension: str, workdir: Path,
+                  table: str = "raw") -> ReadResult:
+    """Read one file into ``table`` (a view; its rows in ``<table>_unnumbered``, see :func:`read_csv`)."""
     if extension == "xlsx":
-        return read_xlsx(con, path)
-    return read_csv(con, path, workdir)
+        return read_xlsx(con, path, table)
+    return read_csv(con, path, workdir, table)

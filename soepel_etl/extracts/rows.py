@@ -1,14 +1,15 @@
 """Row checks and typing, as SQL generated from the source contract.
 
-One query turns the reader's text table into ``checked``: per row the parsed values, the chosen
-identifier, the list of reasons the row fails (empty when it is good), and whether it is an exact
-duplicate of an earlier row. The rules are those of extracts.md, "Bad input"; every reason is a
-stable code ``<rule>:<column>`` documented in docs/ingest.md.
+One query turns a batch's text rows (``batch_raw``: the files of one source, each row with its
+``file_no``, ``line_number`` and the file's ``delivery_date``, :mod:`.batch`) into ``checked``: per
+row the parsed values, the chosen identifier, the list of reasons the row fails (empty when it is
+good), and whether it is an exact duplicate of an earlier row of the same file. The rules are those
+of extracts.md, "Bad input"; every reason is a stable code ``<rule>:<column>`` documented in
+docs/ingest.md. Every rule is judged per file: duplicates and record-key conflicts never cross files,
+and the date rules use each row's own delivery date.
 """
 
 from __future__ import annotations
-
-import datetime as dt
 
 from ..identity.identifiers import bsn_valid_sql, normalised_sql, onderwijsnummer_valid_sql
 from ..schema.contracts import Column, Source
@@ -24,10 +25,9 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def value_sql(column: Column, present: set[str]) -> str:
-    """The trimmed delivered text; NULL for empty, the literal NULL, or a column not delivered."""
-    if column.name not in present:
-        return "CAST(NULL AS VARCHAR)"
+def value_sql(column: Column) -> str:
+    """The trimmed delivered text; NULL for empty, the literal NULL, or a column not delivered
+    (``batch_raw`` has every column of the source, NULL in the rows of a file without it)."""
     trimmed = f"trim({_q(column.name)})"
     return f"(CASE WHEN {trimmed} IN ('', 'NULL') THEN NULL ELSE {trimmed} END)"
 
@@ -60,7 +60,7 @@ def parsed_sql(column: Column, v: str) -> str:
     return v
 
 
-def _reasons(source: Source, present: set[str], delivery_date: dt.date) -> list[str]:
+def _reasons(source: Source) -> list[str]:
     """SQL expressions, each a reason code or NULL."""
     out: list[str] = ["CASE WHEN id_type IS NULL THEN 'no_valid_identifier' END"]
     for c in source.columns:
@@ -87,12 +87,12 @@ def _reasons(source: Source, present: set[str], delivery_date: dt.date) -> list[
         out.append(f"CASE WHEN p_{end} < p_{start} THEN 'end_before_start:{end}' END")
     if source.checks_month_after_delivery:
         month = source.checks_month_after_delivery
-        out.append(f"CASE WHEN p_{month} > '{delivery_date:%Y-%m}' THEN 'after_delivery_month:{month}' END")
+        out.append(f"CASE WHEN p_{month} > strftime(delivery_date, '%Y-%m') THEN 'after_delivery_month:{month}' END")
     if source.checks_age:
-        d = delivery_date
-        # age in whole years at the delivery date
-        age = (f"({d.year} - year(p_geboortedatum) - CASE WHEN month(p_geboortedatum) > {d.month} OR "
-               f"(month(p_geboortedatum) = {d.month} AND day(p_geboortedatum) > {d.day}) THEN 1 ELSE 0 END)")
+        # age in whole years at the file's delivery date
+        age = ("(year(delivery_date) - year(p_geboortedatum) - CASE WHEN month(p_geboortedatum) > month(delivery_date) "
+               "OR (month(p_geboortedatum) = month(delivery_date) AND day(p_geboortedatum) > day(delivery_date)) "
+               "THEN 1 ELSE 0 END)")
         out.append(f"CASE WHEN {age} < {MIN_AGE} OR {age} > {MAX_AGE} THEN 'age_out_of_range:geboortedatum' END")
     return out
 
@@ -103,20 +103,20 @@ def _key_part(name: str) -> str:
     return f"CAST(p_{name} AS VARCHAR)"
 
 
-def checked_sql(source: Source, present: set[str], delivery_date: dt.date, raw: str = "raw") -> list[str]:
-    """SQL statements creating ``checked`` (a view over the temp table ``typed``) from the reader's ``raw``.
+def checked_sql(source: Source, raw: str = "batch_raw") -> list[str]:
+    """SQL statements creating ``checked`` (a view over the temp table ``typed``) from the batch's ``raw``.
 
     Exact duplicates and record-key conflicts need whole-row comparisons. Windows over every row of
     a wide table are slow, so rows are first grouped by a 64-bit hash of the compared values; only
     rows whose hash occurs more than once (all true duplicates, plus the odd collision) go through
     the exact comparison. The result is exact; the hash only narrows the search.
     """
-    values = ",\n  ".join(f"{value_sql(c, present)} AS v_{c.name}" for c in source.columns)
+    values = ",\n  ".join(f"{value_sql(c)} AS v_{c.name}" for c in source.columns)
     parsed = ",\n  ".join(
         f"{parsed_sql(c, 'v_' + c.name)} AS p_{c.name}" for c in source.columns if c.kind != "identifier"
     )
     bsn, onr = normalised_sql("v_bsn"), normalised_sql("v_onderwijsnummer")
-    reasons = ",\n    ".join(_reasons(source, present, delivery_date))
+    reasons = ",\n    ".join(_reasons(source))
     # duplicates are judged on the values as understood (12,5 equals 12.5; 8-digit BSN equals 9)
     dedup = ", ".join(
         f"coalesce(n_{c.name}, v_{c.name})" if c.kind == "identifier"
@@ -129,7 +129,7 @@ def checked_sql(source: Source, present: set[str], delivery_date: dt.date, raw: 
     typed = f"""
 CREATE OR REPLACE TEMP TABLE typed AS
 WITH v AS (
-  SELECT line_number,
+  SELECT file_no, line_number, delivery_date,
   {values}
   FROM {raw}
 ), p AS (
@@ -153,31 +153,33 @@ SELECT *,
   CASE WHEN coalesce({reasons}) IS NULL THEN []::VARCHAR[] ELSE list_filter([
     {reasons}
   ], lambda x: x IS NOT NULL) END AS row_reasons,
-  hash({dedup}) AS row_hash,
-  CASE WHEN {key_complete} THEN hash({key}) END AS key_hash
+  -- a row's place in the batch: the file's number in the high bits, its line in the low ones
+  (CAST(file_no AS BIGINT) << 40) | line_number AS row_id,
+  hash(file_no, {dedup}) AS row_hash,
+  CASE WHEN {key_complete} THEN hash(file_no, {key}) END AS key_hash
 FROM r
 """
     duplicates = f"""
 CREATE OR REPLACE TEMP TABLE duplicate_lines AS
-SELECT line_number FROM typed
+SELECT row_id FROM typed
 WHERE row_hash IN (SELECT row_hash FROM typed GROUP BY row_hash HAVING count(*) > 1)
-QUALIFY line_number <> min(line_number) OVER (PARTITION BY {dedup})
+QUALIFY line_number <> min(line_number) OVER (PARTITION BY file_no, {dedup})
 """
     conflicts = f"""
 CREATE OR REPLACE TEMP TABLE conflict_lines AS
 WITH distinct_rows AS (
-  SELECT * FROM typed WHERE key_hash IS NOT NULL AND line_number NOT IN (SELECT line_number FROM duplicate_lines)
+  SELECT * FROM typed WHERE key_hash IS NOT NULL AND row_id NOT IN (SELECT row_id FROM duplicate_lines)
 )
-SELECT line_number FROM distinct_rows
+SELECT row_id FROM distinct_rows
 WHERE key_hash IN (SELECT key_hash FROM distinct_rows GROUP BY key_hash HAVING count(*) > 1)
-QUALIFY count(*) OVER (PARTITION BY {key}) > 1
+QUALIFY count(*) OVER (PARTITION BY file_no, {key}) > 1
 """
     # a view, not a second copy of every row: the two line sets it looks up are small (usually empty)
     checked = """
 CREATE OR REPLACE TEMP VIEW checked AS
 SELECT * EXCLUDE (row_reasons, row_hash, key_hash),
-  line_number IN (SELECT line_number FROM duplicate_lines) AS is_duplicate,
-  CASE WHEN line_number IN (SELECT line_number FROM conflict_lines)
+  row_id IN (SELECT row_id FROM duplicate_lines) AS is_duplicate,
+  CASE WHEN row_id IN (SELECT row_id FROM conflict_lines)
        THEN list_append(row_reasons, 'conflicting_record_key') ELSE row_reasons END AS reasons
 FROM typed
 """
@@ -191,10 +193,10 @@ SELECT * EXCLUDE (row_reasons, row_hash, key_hash), false AS is_duplicate, row_r
 """
 
 
-def make_checked(con, source: Source, present: set[str], delivery_date: dt.date, raw: str = "raw") -> None:
+def make_checked(con, source: Source, raw: str = "batch_raw") -> None:
     """Create ``checked`` (:func:`checked_sql`) on ``con``. Most files repeat no row and no record
     key; one count of distinct hashes finds those, and they skip the duplicate and conflict searches."""
-    typed, duplicates, conflicts, checked = checked_sql(source, present, delivery_date, raw)
+    typed, duplicates, conflicts, checked = checked_sql(source, raw)
     con.execute(typed)
     repeats = con.execute("SELECT count(DISTINCT row_hash) < count(*) OR count(DISTINCT key_hash) < count(key_hash) "
                           "FROM typed").fetchone()[0]

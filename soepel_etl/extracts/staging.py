@@ -10,7 +10,6 @@ from ..schema.contracts import Column, Source
 from ..schema.staging import surrogates
 
 
-
 def _staged_value(c: Column) -> str:
     p = f"p_{c.name}"
     if c.name == "geboortedatum":
@@ -29,10 +28,9 @@ def _staged_value(c: Column) -> str:
 
 
 def staging_select(source: Source) -> str:
-    """SELECT list for the good rows of ``checked``; needs the bound parameters of the HMAC and lineage."""
+    """SELECT list for the good rows of ``checked`` joined to the batch's files (the lineage columns)."""
     cols = [
-        "$load_id AS load_id", "$file_name AS file_name", "$sender AS sender",
-        "CAST($delivery_date AS DATE) AS delivery_date", "CAST(line_number AS BIGINT) AS line_number",
+        "load_id", "file_name", "sender", "delivery_date", "CAST(line_number AS BIGINT) AS line_number",
         "person_keys.person_key AS person_key",   # see staging_from: hashed once per distinct identifier
         "id_type AS identifier_type",
     ]
@@ -42,13 +40,19 @@ def staging_select(source: Source) -> str:
     return ",\n  ".join(cols)
 
 
-def staging_query(source: Source, select: str, from_clause: str) -> str:
-    """The staged rows with their surrogates; werk sorted by person so a build reading one range of
-    persons skips the Parquet row groups of all others (min/max statistics)."""
+def staged_batch_query(source: Source, select: str, from_clause: str) -> str:
+    """The batch's staged rows with their surrogates, each with its ``file_no``."""
     extra = ", ".join(f"{expr} AS {name}" for name, _, expr in surrogates(source))
-    # the pseudonym joins do not keep the file's order: line_number keeps staging deterministic
-    order = " ORDER BY person_id, month_index, line_number" if source.name == "werk" else " ORDER BY line_number"
-    return f"SELECT *, {extra} FROM (SELECT {select} {from_clause}){order}"
+    return f"SELECT *, {extra} FROM (SELECT file_no, {select} {from_clause})"
+
+
+def staged_file_query(source: Source, table: str = "staged") -> str:
+    """One file's staged rows (``$file_no``) from the batch's ``table``, in staging's order: werk
+    sorted by person so a build reading one range of persons skips the Parquet row groups of all
+    others (min/max statistics); the pseudonym joins do not keep the file's order, so line_number
+    keeps staging deterministic."""
+    order = "person_id, month_index, line_number" if source.name == "werk" else "line_number"
+    return f"SELECT * EXCLUDE (file_no) FROM {table} WHERE file_no = $file_no ORDER BY {order}"
 
 
 def staging_from(source: Source) -> list[str]:
@@ -63,7 +67,7 @@ def staging_from(source: Source) -> list[str]:
     person_key = hmac_sql("id_type || ':' || id_value")
     statements = [f"CREATE OR REPLACE TEMP TABLE person_keys AS SELECT id_type, id_value, {person_key} AS person_key "
                   f"FROM (SELECT DISTINCT id_type, id_value FROM checked WHERE {good})"]
-    joins = "JOIN person_keys USING (id_type, id_value)"
+    joins = "JOIN batch_files USING (file_no) JOIN person_keys USING (id_type, id_value)"
     if any(c.name == "werkgever" for c in source.columns):
         employer_key = hmac_sql("'werkgever:' || v_werkgever")
         statements.append(f"CREATE OR REPLACE TEMP TABLE employer_keys AS SELECT v_werkgever, {employer_key} AS "
@@ -86,8 +90,9 @@ def _masked(c: Column) -> str:
 
 
 def quarantine_select(source: Source) -> str:
+    """SELECT list for the quarantined rows of ``checked`` joined to the batch's files; needs ``$source``."""
     cols = [
-        "$load_id AS load_id", "$file_name AS file_name", "$source AS source",
+        "file_no", "load_id", "file_name", "$source AS source",
         "CAST(line_number AS BIGINT) AS line_number", "reasons", "array_to_string(reasons, '; ') AS reason",
     ]
     cols += [f"{_masked(c)} AS {c.name}" for c in source.columns]

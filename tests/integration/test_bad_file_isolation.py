@@ -123,13 +123,13 @@ def test_a_staged_check_failure_rejects_the_file_not_the_run(landing, warehouse,
     bad = write_delivery(landing / "onderwijs" / "onderwijs_25PZ_20200315.csv", ONDERWIJS_HEADER, [onderwijs_row()])
     good = write_delivery(landing / "onderwijs" / "onderwijs_25PZ_20200415.csv", ONDERWIJS_HEADER,
                           [onderwijs_row(bsn=BSN_C, inschrijving_id="E2")])
-    real = profiles.staged_profile
+    real = profiles.staged_profiles
 
-    def profile(con, source, path, file_name):
-        row = real(con, source, path, file_name)
-        return row | ({"bad_person_keys": 1} if file_name == bad.name else {})
+    def staged_profiles(con, source, files):
+        rows = real(con, source, files)
+        return {name: row | ({"bad_person_keys": 1} if name == bad.name else {}) for name, row in rows.items()}
 
-    monkeypatch.setattr(profiles, "staged_profile", profile)
+    monkeypatch.setattr(profiles, "staged_profiles", staged_profiles)
     run_pipeline(landing, warehouse)
     assert load_of(warehouse, bad.name)["outcome"] == "rejected"
     assert "staged_onderwijs: expect_column_values_to_be_between(bad_person_keys)" in load_of(warehouse, bad.name)["reason"]
