@@ -39,7 +39,7 @@ from .filenames import BadName, DeliveryName, parse_delivery_name
 from .late_consent import LateConsent, load_late_consent
 from .reader import ReadResult, Unreadable, read_delivery
 from .rows import make_checked
-from .staging import staged_file_query, staging_select
+from .staging import staging_select
 
 log = logging.getLogger(__name__)
 
@@ -106,20 +106,17 @@ def discover(landing: Path, only: set[str] | None = None, settle_seconds: float 
 
 
 def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
-    """The run's one DuckDB connection for reading files (opening one costs ~30 ms: per file, that
-    was a tenth of a small file's whole cost). ``workdir`` holds its spill files."""
+    """A batch's DuckDB connection (opening one costs ~30 ms: per file, that was a tenth of a small
+    file's whole cost; per batch it is less than dropping the batch's hundreds of temp objects one
+    by one, which closing it does at once). ``workdir`` holds its spill files."""
     con = duckdb.connect(config={"threads": 2, "memory_limit": "3GB", "temp_directory": str(workdir / "duckdb_tmp"),
                                  "preserve_insertion_order": True})
     return con
 
 
-def _copy(con, query: str, path: Path, params: dict) -> None:
-    con.execute(f"COPY ({query}) TO {literal(path)} (FORMAT parquet, COMPRESSION zstd)", params)
-
-
 def _reference_codes(con, source: Source, reference_dir: Path) -> list[tuple[str, str]]:
     """(column, temp table of known upper-case codes) for the codes counted as unknown; each table
-    is read from the reference folder once per run."""
+    is read from the reference folder once per batch."""
     if source.name != "onderwijs":
         return []
     known = {
@@ -130,7 +127,7 @@ def _reference_codes(con, source: Source, reference_dir: Path) -> list[tuple[str
                              "WHERE brin IS NOT NULL"),
     }
     for table, query in known.values():
-        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} AS {query}")    # the run's first onderwijs batch
+        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} AS {query}")    # once per onderwijs batch
     return [(column, table) for column, (table, _) in known.items()]
 
 
@@ -188,41 +185,36 @@ def ingest_batch(ds: list[Delivery], tx: Transaction, key: PseudonymKey, referen
     Each file is read on its own, in delivery order, so that a file repeating the bytes of one
     loaded before it is a duplicate and each compares with the sender's previous delivery
     (``deliveries``, which learns each file's rows as it is read); everything after reading is one
-    set of statements for the batch (:mod:`.batch`). Returns a load record per file, in order, with
-    its profiles (None for a file not read)."""
+    set of statements for the batch (:mod:`.batch`) on ``con``, the batch's own connection (the
+    caller closes it, and with it every temp object of the batch). Returns a load record per file,
+    in order, with its profiles (None for a file not read)."""
     source = SOURCES[ds[0].name.source]
     out: list[tuple[LoadRecord, FileProfile | None]] = []
     files: list[tuple[batch.BatchFile, LoadRecord, FileProfile]] = []
-    try:
-        for file_no, d in enumerate(ds):
-            assert d.name is not None and d.name.source == source.name
-            if d.sha256 in loaded_shas:
-                out.append((_duplicate_file(d, loaded_at, tx.run_id), None))
-                continue
-            record = LoadRecord(load_id=d.load_id, file_name=d.file_name, source=source.name, sender=d.name.sender,
-                                delivery_date=d.name.delivery_date, sha256=d.sha256, outcome="loaded",
-                                loaded_at=loaded_at, run_id=tx.run_id)
-            profile = FileProfile(source.name, d.file_name)
-            out.append((record, profile))
-            previous_rows = deliveries.previous_rows(source.name, d.name.sender, (d.name.delivery_date, d.file_name))
-            try:
-                with clock.step("read"):
-                    read = _read(d, file_no, source, record, tx, con)
-            except Unreadable as exc:
-                record.outcome, record.reason = "rejected", scrub(str(exc))
-                record.rows_loaded = record.rows_quarantined = record.rows_duplicate = 0
-                continue
-            deliveries.add(d, read.rows_read)      # later files of this run compare against this one
-            loaded_shas.add(d.sha256)
-            files.append((batch.BatchFile(file_no, d.load_id, d.file_name, d.name.sender, d.name.delivery_date, read,
-                                          previous_rows), record, profile))
-        if files:
-            _stage_batch(source, files, tx, key, reference_dir, con, clock)
-    finally:
-        with clock.step("cleanup"):
-            for f, _, _ in files:
-                batch.drop_read(con, f.read.table)
-            batch.forget(con)
+    for file_no, d in enumerate(ds):
+        assert d.name is not None and d.name.source == source.name
+        if d.sha256 in loaded_shas:
+            out.append((_duplicate_file(d, loaded_at, tx.run_id), None))
+            continue
+        record = LoadRecord(load_id=d.load_id, file_name=d.file_name, source=source.name, sender=d.name.sender,
+                            delivery_date=d.name.delivery_date, sha256=d.sha256, outcome="loaded",
+                            loaded_at=loaded_at, run_id=tx.run_id)
+        profile = FileProfile(source.name, d.file_name)
+        out.append((record, profile))
+        previous_rows = deliveries.previous_rows(source.name, d.name.sender, (d.name.delivery_date, d.file_name))
+        try:
+            with clock.step("read"):
+                read = _read(d, file_no, source, record, tx, con)
+        except Unreadable as exc:
+            record.outcome, record.reason = "rejected", scrub(str(exc))
+            record.rows_loaded = record.rows_quarantined = record.rows_duplicate = 0
+            continue
+        deliveries.add(d, read.rows_read)      # later files of this run compare against this one
+        loaded_shas.add(d.sha256)
+        files.append((batch.BatchFile(file_no, d.load_id, d.file_name, d.name.sender, d.name.delivery_date, read,
+                                      previous_rows), record, profile))
+    if files:
+        _stage_batch(source, files, tx, key, reference_dir, con, clock)
     return out
 
 
@@ -234,9 +226,7 @@ def _stage_batch(source: Source, files: list[tuple[batch.BatchFile, LoadRecord, 
         batch.stack(con, source, read_files)
         make_checked(con, source)
         # the text rows are in ``typed`` now; free their memory before staging sorts the batch
-        con.execute("DROP VIEW batch_raw")
-        for f in read_files:
-            batch.drop_read(con, f.read.table)
+        batch.free_rows(con, [f.read.table for f in read_files])
     with clock.step("count"):
         counts = profiles.checked_counts(con, source, [f.file_no for f in read_files])
     with clock.step("profile_raw"):
@@ -245,10 +235,10 @@ def _stage_batch(source: Source, files: list[tuple[batch.BatchFile, LoadRecord, 
                                                f.delivery_date, f.previous_rows)
     with clock.step("pseudonymise_stage"):
         batch.stage(con, source, staging_select(source), key.pads())
-        query = staged_file_query(source)
         for f, record, _ in files:
             record.staged_relpath = f"staging/{source.name}/{f.load_id}.parquet"
-            _copy(con, query, tx.add_file(record.staged_relpath), {"file_no": f.file_no})
+        batch.write_per_file(con, batch.staged_rows(source),
+                             {f.file_no: tx.add_file(record.staged_relpath) for f, record, _ in files})
     with clock.step("profile_staged"):
         staged = profiles.staged_profiles(con, source, [(str(tx.tmp / record.staged_relpath), f.file_name)
                                                         for f, record, _ in files])
@@ -259,13 +249,12 @@ def _stage_batch(source: Source, files: list[tuple[batch.BatchFile, LoadRecord, 
             c = counts[f.file_no]
             record.rows_duplicate, record.rows_loaded = c.duplicates, c.loaded
             record.rows_quarantined = c.quarantined + len(f.read.malformed)
-        if any(record.rows_quarantined for _, record, _ in files):
+        quarantined = [(f, record) for f, record, _ in files if record.rows_quarantined]
+        if quarantined:
             batch.quarantine(con, source, read_files)
-        for f, record, _ in files:
-            if not record.rows_quarantined:
-                continue
-            _copy(con, batch.QUARANTINED_FILE, tx.add_file(f"quarantine/{source.name}/{f.load_id}.parquet"),
-                  {"file_no": f.file_no})
+            batch.write_per_file(con, batch.QUARANTINED, {
+                f.file_no: tx.add_file(f"quarantine/{source.name}/{f.load_id}.parquet") for f, _ in quarantined})
+        for f, record in quarantined:
             reasons = dict(counts[f.file_no].reasons)
             for _, error in f.read.malformed:
                 reasons[f"malformed_row:{error}"] = reasons.get(f"malformed_row:{error}", 0) + 1
@@ -397,24 +386,25 @@ def ingest_landing(landing: Path, tx: Transaction, key: PseudonymKey, reference_
             records[i] = _duplicate_file(d, loaded_at, tx.run_id)
         else:
             to_read.append((i, d))
-    # one connection for every batch of the run; its spill files hold raw identifiers, so they go
-    # to the run's private scratch folder, never into the warehouse
-    workdir, con = tx.scratch / "ingest", None
+    # a connection per batch; its spill files hold raw identifiers, so they go to the run's private
+    # scratch folder, never into the warehouse
+    workdir = tx.scratch / "ingest"
     try:
         for group in batches(to_read):
-            if con is None:
-                with clock.step("connect"):
-                    workdir.mkdir(mode=0o700, exist_ok=True)
-                    con = _connect(workdir)
-            done = ingest_batch([d for _, d in group], tx, key, reference_dir, loaded_at, deliveries, loaded_shas,
-                                con, clock)
+            with clock.step("connect"):
+                workdir.mkdir(mode=0o700, exist_ok=True)
+                con = _connect(workdir)
+            try:
+                done = ingest_batch([d for _, d in group], tx, key, reference_dir, loaded_at, deliveries,
+                                    loaded_shas, con, clock)
+            finally:
+                with clock.step("cleanup"):
+                    con.close()
             for (i, _), (record, profile) in zip(group, done):
                 records[i] = record
                 if profile is not None and profile.raw is not None:
                     result.profiles.append(profile)
     finally:
-        if con is not None:
-            con.close()
         shutil.rmtree(workdir, ignore_errors=True)
     result.records = [records[i] for i in sorted(records)]
     with clock.step("check_files"):

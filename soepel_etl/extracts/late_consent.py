@@ -36,7 +36,7 @@ from ..schema.sql import literal, parquet
 from . import batch
 from .reader import Unreadable, read_delivery
 from .rows import make_checked
-from .staging import staged_file_query, staging_select
+from .staging import staging_select
 
 log = logging.getLogger(__name__)
 SOURCE = "interventies"
@@ -72,8 +72,7 @@ def _staged_rows(con, path: Path, record: dict, key: PseudonymKey, workdir: Path
                                               record["delivery_date"], read)])
     make_checked(con, source)
     batch.stage(con, source, staging_select(source), key.pads())
-    con.execute(f"COPY ({staged_file_query(source)}) TO {literal(out)} (FORMAT parquet, COMPRESSION zstd)",
-                {"file_no": 0})
+    batch.write_per_file(con, batch.staged_rows(source), {0: out})
 
 
 def load_late_consent(landing: Path, tx: Transaction, key: PseudonymKey, records: list[LoadRecord],

@@ -112,17 +112,19 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, table: s
     if encoding == "cp1252":  # DuckDB reads UTF-8; Windows-1252 is transcoded once, streaming
         source = _transcode(path, encoding, workdir / "delivery.utf8")   # the name may hold an identifier
     spec = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in columns) + "}"
-    con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+    # the rejects go to tables of this read's own (DuckDB appends to existing ones), dropped with it
+    con.execute(f"DROP TABLE IF EXISTS {table}_rejects; DROP TABLE IF EXISTS {table}_reject_scans")
     try:
-        con.execute(
+        # CREATE TABLE AS answers with the number of rows it stored
+        [(good,)] = con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {table}_unnumbered AS
                 SELECT * FROM read_csv(?, delim=?, quote='"', escape='"', header=true,
-                    auto_detect=false, columns={spec}, store_rejects=true, strict_mode=true,
-                    max_line_size=1048576)""",
+                    auto_detect=false, columns={spec}, store_rejects=true, rejects_table='{table}_rejects',
+                    rejects_scan='{table}_reject_scans', strict_mode=true, max_line_size=1048576)""",
             [str(source), delimiter],
-        )
+        ).fetchall()
         rejects = con.execute(
-            "SELECT line, error_type FROM reject_errors ORDER BY line"
+            f"SELECT line, error_type FROM {table}_rejects ORDER BY line"
         ).fetchall()
     except duckdb.Error as exc:
         raise Unreadable(f"unreadable structure: {scrub(str(exc).splitlines()[0])}") from None
@@ -133,7 +135,6 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, table: s
     malformed: dict[int, str] = {}
     for line, error_type in rejects:
         malformed.setdefault(int(line), str(error_type).lower().replace(" ", "_"))
-    good = con.execute(f"SELECT count(*) FROM {table}_unnumbered").fetchone()[0]
     if malformed:
         # data rows are numbered from line 2 on; the good rows take the lines the rejects did not
         con.execute(

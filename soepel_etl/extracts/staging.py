@@ -46,15 +46,6 @@ def staged_batch_query(source: Source, select: str, from_clause: str) -> str:
     return f"SELECT *, {extra} FROM (SELECT file_no, {select} {from_clause})"
 
 
-def staged_file_query(source: Source, table: str = "staged") -> str:
-    """One file's staged rows (``$file_no``) from the batch's ``table``, in staging's order: werk
-    sorted by person so a build reading one range of persons skips the Parquet row groups of all
-    others (min/max statistics); the pseudonym joins do not keep the file's order, so line_number
-    keeps staging deterministic."""
-    order = "person_id, month_index, line_number" if source.name == "werk" else "line_number"
-    return f"SELECT * EXCLUDE (file_no) FROM {table} WHERE file_no = $file_no ORDER BY {order}"
-
-
 def staging_from(source: Source) -> list[str]:
     """Statements to run before the staging SELECT (they need the HMAC pads ``$ipad``/``$opad``),
     and its FROM clause (last element).

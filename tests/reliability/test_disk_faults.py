@@ -58,30 +58,41 @@ def _cli_run(landing, wh, monkeypatch, capsys) -> tuple[int, str]:
 
 
 def test_disk_full_half_way_through_a_parquet_file(prepared, tmp_path, monkeypatch, capsys):
-    from soepel_etl.extracts import ingest
+    from soepel_etl.extracts import batch
 
     delta, wh_base, wh_after, _ = prepared
     wh = h.copy_warehouse(wh_base, tmp_path / "wh")
     before = h.state(wh)
-    real_copy = ingest._copy
+    real_writer = batch._parquet_writer
     calls = {"n": 0}
 
-    def copy_then_fill_the_disk(con, query, path, params):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            real_copy(con, query, path, params)
-            data = path.read_bytes()
-            path.write_bytes(data[: len(data) // 2])    # half a file, then the disk is full
-            raise OSError(errno.ENOSPC, "No space left on device", str(path.name))
-        return real_copy(con, query, path, params)
+    class FillsTheDisk:
+        """The third staged or quarantined file: written in full, then cut in half, then ENOSPC."""
 
-    monkeypatch.setattr(ingest, "_copy", copy_then_fill_the_disk)
+        def __init__(self, path, schema):
+            self.path, self.inner = path, real_writer(path, schema)
+
+        def write_table(self, *args, **kwargs):
+            self.inner.write_table(*args, **kwargs)
+
+        def close(self):
+            self.inner.close()
+            data = self.path.read_bytes()
+            self.path.write_bytes(data[: len(data) // 2])    # half a file, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device", str(self.path.name))
+
+    def writer(path, schema):
+        calls["n"] += 1
+        return FillsTheDisk(path, schema) if calls["n"] == 3 else real_writer(path, schema)
+
+    monkeypatch.setattr(batch, "_parquet_writer", writer)
     code, err = _cli_run(delta, wh, monkeypatch, capsys)
+    assert calls["n"] >= 3
     assert code == 1
     assert "could not write to disk: [Errno 28] No space left on device" in err
     assert "the warehouse is left as it was before the run" in err
     assert h.state(wh) == before
-    monkeypatch.setattr(ingest, "_copy", real_copy)
+    monkeypatch.setattr(batch, "_parquet_writer", real_writer)
     code, err = _cli_run(delta, wh, monkeypatch, capsys)
     assert code == 0, err
     assert h.state(wh) == h.state(wh_after) and h.orphans(wh) == []
