@@ -4,8 +4,8 @@ Each file is still read on its own (:mod:`.reader`: encoding, header and malform
 file), into a table of its own. The batch then stacks them into one relation, ``batch_raw``, with
 the file's number and delivery date on every row, and every step after that — the row checks
 (:mod:`.rows`), the counts and profiles, the pseudonyms, staging, quarantine — is one statement for
-the whole batch, grouped or partitioned by file where a rule is per file. Only writing a file's own
-staging and quarantine Parquet is a statement per file.
+the whole batch, grouped or partitioned by file where a rule is per file. Even the files' own
+staging and quarantine Parquet are written from one streamed query each (:func:`write_per_file`).
 
 Why: a small delivery's rows cost little, but each SQL statement has a fixed cost (parsing, binding
 and planning the wide generated row-check query, starting its pipeline) of several milliseconds.
@@ -27,16 +27,13 @@ import pyarrow.parquet as pq
 from ..schema.contracts import Source
 from ..schema.sql import literal
 from .reader import ReadResult
+from .rows import quoted
 from .staging import quarantine_select, staged_batch_query, staging_from
 
 
 # the files of one batch are read into memory together (as text, then typed): this bounds it; a
 # larger file is a batch of its own, as before batching
 BATCH_BYTES = 256 * 1024 * 1024
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass
@@ -77,7 +74,7 @@ def stack(con: duckdb.DuckDBPyConnection, source: Source, files: list[BatchFile]
     branches = []
     for f in files:
         present = set(f.read.columns)
-        values = ", ".join(_q(c.name) if c.name in present else f"CAST(NULL AS VARCHAR) AS {_q(c.name)}"
+        values = ", ".join(quoted(c.name) if c.name in present else f"CAST(NULL AS VARCHAR) AS {quoted(c.name)}"
                            for c in source.columns)
         branches.append(f"SELECT {f.file_no} AS file_no, line_number, DATE {literal(f.delivery_date.isoformat())} "
                         f"AS delivery_date, {values} FROM {f.read.table}")

@@ -17,7 +17,8 @@ from ..schema.contracts import Column, Source
 MIN_AGE, MAX_AGE = 12, 40
 
 
-def _q(name: str) -> str:
+def quoted(name: str) -> str:
+    """A column name as a SQL identifier (header names come from the delivered file)."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -28,7 +29,7 @@ def _lit(text: str) -> str:
 def value_sql(column: Column) -> str:
     """The trimmed delivered text; NULL for empty, the literal NULL, or a column not delivered
     (``batch_raw`` has every column of the source, NULL in the rows of a file without it)."""
-    trimmed = f"trim({_q(column.name)})"
+    trimmed = f"trim({quoted(column.name)})"
     return f"(CASE WHEN {trimmed} IN ('', 'NULL') THEN NULL ELSE {trimmed} END)"
 
 
