@@ -134,3 +134,18 @@ def test_a_staged_check_failure_rejects_the_file_not_the_run(landing, warehouse,
     assert load_of(warehouse, bad.name)["outcome"] == "rejected"
     assert "staged_onderwijs: expect_column_values_to_be_between(bad_person_keys)" in load_of(warehouse, bad.name)["reason"]
     assert load_of(warehouse, good.name)["outcome"] == "loaded"
+
+
+def test_rules_are_per_file_when_files_share_a_batch(landing, warehouse):
+    """Files of one source go through the row checks together (extracts/batch.py); a row repeated in
+    another file is that file's own row (no duplicate, no record-key conflict), and each file's rows
+    are judged at its own delivery date."""
+    first = write_delivery(landing / "onderwijs" / "onderwijs_25PZ_20200315.csv", ONDERWIJS_HEADER, [onderwijs_row()])
+    # the same enrolment again, after another one (other bytes: not a duplicate file; another line)
+    again = write_delivery(landing / "onderwijs" / "onderwijs_25PZ_20200415.csv", ONDERWIJS_HEADER,
+                           [onderwijs_row(bsn=BSN_C, inschrijving_id="E2"), onderwijs_row()])
+    run_pipeline(landing, warehouse)
+    for f, rows in ((first, 1), (again, 2)):
+        record = load_of(warehouse, f.name)
+        assert (record["outcome"], record["rows_loaded"], record["rows_duplicate"], record["rows_quarantined"]) == \
+            ("loaded", rows, 0, 0), f.name
