@@ -3,6 +3,7 @@ contents is rejected with the check's name, nothing of it is staged, and the oth
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -149,3 +150,32 @@ def test_rules_are_per_file_when_files_share_a_batch(landing, warehouse):
         record = load_of(warehouse, f.name)
         assert (record["outcome"], record["rows_loaded"], record["rows_duplicate"], record["rows_quarantined"]) == \
             ("loaded", rows, 0, 0), f.name
+
+
+def test_date_rules_use_each_files_own_delivery_date_when_files_share_a_batch(landing, warehouse):
+    """The batch's files are checked by one statement, but "after the delivery month" and "age at the
+    delivery date" are judged at each row's own file's delivery date: the same row fails in the
+    earlier delivery and passes in the later one, in both orders of the rules' limits."""
+    werk = [c.name for c in SOURCES["werk"].columns]
+    may = dict(bsn=BSN_A, periode="202005", werkgever="L01", uren="40", contractsoort="bepaald")
+    april = dict(may, periode="202004", werkgever="L02")
+    early_werk = write_delivery(landing / "werk" / "werk_GM0363_20200415.csv", werk, [april, may])
+    late_werk = write_delivery(landing / "werk" / "werk_GM0363_20200615.csv", werk, [may])
+    # twelve on 16 March 2020: eleven at the first delivery, twelve at the second (MIN_AGE is 12)
+    turns_twelve = onderwijs_row(geboortedatum="16-03-2008", inschrijving_id="E7")
+    early_onderwijs = write_delivery(landing / "onderwijs" / "onderwijs_25PZ_20200315.csv", ONDERWIJS_HEADER,
+                                     [onderwijs_row(), turns_twelve])
+    late_onderwijs = write_delivery(landing / "onderwijs" / "onderwijs_25PZ_20200415.csv", ONDERWIJS_HEADER,
+                                    [turns_twelve])
+    run_pipeline(landing, warehouse)
+    expected = {
+        early_werk: (1, 1, {"after_delivery_month:periode": 1}),
+        late_werk: (1, 0, {}),
+        early_onderwijs: (1, 1, {"age_out_of_range:geboortedatum": 1}),
+        late_onderwijs: (1, 0, {}),
+    }
+    for f, (rows_loaded, rows_quarantined, reasons) in expected.items():
+        record = load_of(warehouse, f.name)
+        assert (record["outcome"], record["rows_loaded"], record["rows_quarantined"]) == \
+            ("loaded", rows_loaded, rows_quarantined), f.name
+        assert json.loads(record["quarantine_reasons"] or "{}") == reasons, f.name
