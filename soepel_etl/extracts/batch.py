@@ -15,6 +15,7 @@ Per file that was two thirds of a demo run (docs/performance.md, "Per-file cost"
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pathlib import Path
@@ -28,7 +29,7 @@ from ..schema.contracts import Source
 from ..schema.sql import literal
 from .reader import ReadResult
 from .rows import quoted
-from .staging import quarantine_select, staged_batch_query, staging_from
+from .staging import has_employer, quarantine_select, staged_batch_query, staging_from
 
 
 # the files of one batch are read into memory together (as text, then typed): this bounds it; a
@@ -121,29 +122,74 @@ QUARANTINED = "SELECT * FROM quarantined ORDER BY file_no, line_number"
 # DuckDB's own row group size: a build reading one range of persons skips the others' row groups
 ROW_GROUP_ROWS = 122_880
 
+Shape = Callable[[int, pa.RecordBatch], pa.RecordBatch]
+
+
+class StagedShape:
+    """Staging's rows from the batch's sorted rows (:func:`.staging.staging_select`): the file's
+    lineage in front, and each pseudonym gathered by its number (``person_no`` → ``person_key``,
+    ``employer_no`` → ``employer_key``). The sort carried the numbers, not the 64-character keys."""
+
+    LINEAGE = (("load_id", pa.string()), ("file_name", pa.string()), ("sender", pa.string()),
+               ("delivery_date", pa.date32()))
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: Source, files: list[BatchFile]):
+        self.lineage = {f.file_no: (f.load_id, f.file_name, f.sender, f.delivery_date) for f in files}
+        self.keys = {"person_no": ("person_key", _numbered_keys(con, "person_keys", "person_key", "person_no"))}
+        if has_employer(source):
+            self.keys["employer_no"] = ("employer_key",
+                                        _numbered_keys(con, "employer_keys", "employer_key", "employer_no"))
+
+    def __call__(self, file_no: int, rows: pa.RecordBatch) -> pa.RecordBatch:
+        n = rows.num_rows
+        names = [name for name, _ in self.LINEAGE]
+        arrays = [pa.repeat(pa.scalar(value, kind), n) for value, (_, kind) in zip(self.lineage[file_no], self.LINEAGE)]
+        for name, column in zip(rows.schema.names, rows.columns):
+            if name in self.keys:
+                name, keys = self.keys[name]
+                column = keys.take(column)
+            names.append(name)
+            arrays.append(column)
+        return pa.RecordBatch.from_arrays(arrays, names=names)
+
+
+def _numbered_keys(con: duckdb.DuckDBPyConnection, table: str, key: str, number: str) -> pa.Array:
+    """The keys of ``table`` as one array, the key numbered ``k`` at position ``k``."""
+    return con.sql(f"SELECT {key} FROM {table} ORDER BY {number}").to_arrow_table().column(0).combine_chunks()
+
+
+def write_staged(con: duckdb.DuckDBPyConnection, source: Source, files: list[BatchFile], paths: dict[int, Path]) -> None:
+    """Each file's staged rows (``staged``, :func:`stage`) to its staging Parquet file."""
+    write_per_file(con, staged_rows(source), paths, shape=StagedShape(con, source, files))
+
 
 def _parquet_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
     return pq.ParquetWriter(path, schema, compression="zstd")
 
 
-def write_per_file(con: duckdb.DuckDBPyConnection, query: str, paths: dict[int, Path], params: dict | None = None) -> None:
+def write_per_file(con: duckdb.DuckDBPyConnection, query: str, paths: dict[int, Path], params: dict | None = None,
+                   shape: Shape | None = None) -> None:
     """Write the rows of ``query`` (ordered by ``file_no``) to one Parquet file per file of the batch
-    (``paths``: file_no → path), without the ``file_no`` column; a file without rows gets an empty
-    file. One query streamed in record batches, not a ``COPY`` per file: a ``COPY`` has a fixed cost
-    of ~3 ms, most of a small delivery's write; memory stays at one row group per open file."""
+    (``paths``: file_no → path), without the ``file_no`` column and, with ``shape``, as it makes
+    each file's rows; a file without rows gets an empty file. One query streamed in record batches,
+    not a ``COPY`` per file: a ``COPY`` has a fixed cost of ~3 ms, most of a small delivery's write;
+    memory stays at one row group per open file."""
     # a relation, not an executed DB-API result: that one would copy every row once more for Arrow
     reader = con.sql(query, params=params).to_arrow_reader(ROW_GROUP_ROWS)
-    schema = reader.schema.remove(reader.schema.get_field_index("file_no"))
+    rows_schema = reader.schema.remove(reader.schema.get_field_index("file_no"))
+    shape = shape or (lambda file_no, rows: rows)
+    schema = shape(next(iter(paths)), pa.RecordBatch.from_pylist([], schema=rows_schema)).schema
     written: set[int] = set()
     writer, pending, rows = None, [], 0
 
-    def close() -> None:
-        nonlocal writer, pending, rows
-        done, writer = writer, None
-        if pending:
-            done.write_table(pa.Table.from_batches(pending, schema), row_group_size=ROW_GROUP_ROWS)
-        pending, rows = [], 0
-        done.close()
+    def flush(whole_groups_only: bool) -> None:
+        """Write what is pending: whole row groups only while the file's rows keep coming."""
+        nonlocal pending, rows
+        table = pa.Table.from_batches(pending, schema)
+        done = rows - rows % ROW_GROUP_ROWS if whole_groups_only else rows
+        if done:
+            writer.write_table(table.slice(0, done), row_group_size=ROW_GROUP_ROWS)
+        pending, rows = table.slice(done).to_batches(), rows - done
 
     try:
         current = None
@@ -154,19 +200,17 @@ def write_per_file(con: duckdb.DuckDBPyConnection, query: str, paths: dict[int, 
             for start, end in zip(starts, [*starts[1:], len(file_nos)]):
                 if int(file_nos[start]) != current:
                     if writer is not None:
-                        close()
+                        flush(whole_groups_only=False)
+                        writer.close()
                     current = int(file_nos[start])
                     writer = _parquet_writer(paths[current], schema)
                     written.add(current)
-                pending.append(values.slice(start, end - start))
+                pending.append(shape(current, values.slice(start, end - start)))
                 rows += end - start
-                if rows >= ROW_GROUP_ROWS:       # whole row groups out, the rest waits for more rows
-                    table = pa.Table.from_batches(pending, schema)
-                    full = rows - rows % ROW_GROUP_ROWS
-                    writer.write_table(table.slice(0, full), row_group_size=ROW_GROUP_ROWS)
-                    pending, rows = table.slice(full).to_batches(), rows - full
+                if rows >= ROW_GROUP_ROWS:
+                    flush(whole_groups_only=True)
         if writer is not None:
-            close()
+            flush(whole_groups_only=False)
     finally:
         # an unread rest of the result would block the connection (and hide this error behind that)
         reader.close()

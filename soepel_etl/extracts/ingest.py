@@ -237,8 +237,8 @@ def _stage_batch(source: Source, files: list[tuple[batch.BatchFile, LoadRecord, 
         batch.stage(con, source, staging_select(source), key.pads())
         for f, record, _ in files:
             record.staged_relpath = f"staging/{source.name}/{f.load_id}.parquet"
-        batch.write_per_file(con, batch.staged_rows(source),
-                             {f.file_no: tx.add_file(record.staged_relpath) for f, record, _ in files})
+        batch.write_staged(con, source, read_files,
+                           {f.file_no: tx.add_file(record.staged_relpath) for f, record, _ in files})
     with clock.step("profile_staged"):
         staged = profiles.staged_profiles(con, source, [(str(tx.tmp / record.staged_relpath), f.file_name)
                                                         for f, record, _ in files])

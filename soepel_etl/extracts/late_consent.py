@@ -68,11 +68,11 @@ def _staged_rows(con, path: Path, record: dict, key: PseudonymKey, workdir: Path
     source = SOURCES[SOURCE]
     name = parse_delivery_name(path, SOURCE)
     read = read_delivery(con, path, name.extension, workdir, "raw_0")
-    batch.stack(con, source, [batch.BatchFile(0, record["load_id"], record["file_name"], record["sender"],
-                                              record["delivery_date"], read)])
+    files = [batch.BatchFile(0, record["load_id"], record["file_name"], record["sender"], record["delivery_date"], read)]
+    batch.stack(con, source, files)
     make_checked(con, source)
     batch.stage(con, source, staging_select(source), key.pads())
-    batch.write_per_file(con, batch.staged_rows(source), {0: out})
+    batch.write_staged(con, source, files, {0: out})
 
 
 def load_late_consent(landing: Path, tx: Transaction, key: PseudonymKey, records: list[LoadRecord],

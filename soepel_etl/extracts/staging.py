@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..identity.pseudonyms import hmac_sql
 from ..schema.contracts import Column, Source
+from ..schema.rules import surrogate_id_sql
 from ..schema.staging import surrogates
 
 
@@ -17,7 +18,7 @@ def _staged_value(c: Column) -> str:
     if c.name == "postcode":
         return f"substr(v_{c.name}, 1, 4)"
     if c.name == "werkgever":
-        return "employer_keys.employer_key"   # see staging_from: hashed once per distinct employer
+        return "employer_keys.employer_no"   # see staging_from and batch.StagedShape
     if c.name in ("diploma", "toestemming"):
         return f"({p} = 'J')"
     if c.name in ("woongemeente", "brin"):
@@ -27,23 +28,37 @@ def _staged_value(c: Column) -> str:
     return p
 
 
+def has_employer(source: Source) -> bool:
+    return any(c.name == "werkgever" for c in source.columns)
+
+
 def staging_select(source: Source) -> str:
-    """SELECT list for the good rows of ``checked`` joined to the batch's files (the lineage columns)."""
+    """SELECT list for the good rows of ``checked``: staging's columns after the lineage, with each
+    pseudonym as its number in ``person_keys`` / ``employer_keys`` (``person_no``, ``employer_no``).
+
+    Sorting a batch by person moves every column of every row, and the two 64-character pseudonyms
+    and the lineage strings were most of those bytes; the sort carries small integers instead, and
+    the writer puts the pseudonyms and the file's lineage in (:class:`.batch.StagedShape`)."""
     cols = [
-        "load_id", "file_name", "sender", "delivery_date", "CAST(line_number AS BIGINT) AS line_number",
-        "person_keys.person_key AS person_key",   # see staging_from: hashed once per distinct identifier
+        "CAST(line_number AS BIGINT) AS line_number",
+        "person_keys.person_no AS person_no",   # see staging_from: hashed once per distinct identifier
         "id_type AS identifier_type",
     ]
     for c in source.columns:
         if c.kind != "identifier":
-            cols.append(f"{_staged_value(c)} AS {c.staged_as}")
+            name = "employer_no" if c.name == "werkgever" else c.staged_as
+            cols.append(f"{_staged_value(c)} AS {name}")
     return ",\n  ".join(cols)
 
 
 def staged_batch_query(source: Source, select: str, from_clause: str) -> str:
-    """The batch's staged rows with their surrogates, each with its ``file_no``."""
-    extra = ", ".join(f"{expr} AS {name}" for name, _, expr in surrogates(source))
-    return f"SELECT *, {extra} FROM (SELECT file_no, {select} {from_clause})"
+    """The batch's staged rows with their surrogates, each with its ``file_no``. The pseudonyms'
+    surrogates come with them from ``person_keys`` / ``employer_keys`` (computed once per value)."""
+    extra = ", ".join(f"{expr} AS {name}" for name, _, expr in surrogates(source)
+                      if name not in ("person_id", "employer_id"))
+    keyed = "person_keys.person_id" + (", employer_keys.employer_id" if has_employer(source) else "")
+    inner = f"SELECT file_no, {select}, {keyed} {from_clause}"
+    return f"SELECT *, {extra} FROM ({inner})" if extra else inner
 
 
 def staging_from(source: Source) -> list[str]:
@@ -56,13 +71,19 @@ def staging_from(source: Source) -> list[str]:
     """
     good = "NOT is_duplicate AND len(reasons) = 0"
     person_key = hmac_sql("id_type || ':' || id_value")
-    statements = [f"CREATE OR REPLACE TEMP TABLE person_keys AS SELECT id_type, id_value, {person_key} AS person_key "
-                  f"FROM (SELECT DISTINCT id_type, id_value FROM checked WHERE {good})"]
-    joins = "JOIN batch_files USING (file_no) JOIN person_keys USING (id_type, id_value)"
-    if any(c.name == "werkgever" for c in source.columns):
+    # person_no numbers the keys in the order the writer reads them back (batch.StagedShape)
+    statements = [f"CREATE OR REPLACE TEMP TABLE person_keys AS SELECT *, {surrogate_id_sql('person_key')} AS person_id, "
+                  f"CAST(row_number() OVER (ORDER BY person_key) - 1 AS INTEGER) AS person_no FROM "
+                  f"(SELECT id_type, id_value, {person_key} AS person_key "
+                  f"FROM (SELECT DISTINCT id_type, id_value FROM checked WHERE {good}))"]
+    joins = "JOIN person_keys USING (id_type, id_value)"
+    if has_employer(source):
         employer_key = hmac_sql("'werkgever:' || v_werkgever")
-        statements.append(f"CREATE OR REPLACE TEMP TABLE employer_keys AS SELECT v_werkgever, {employer_key} AS "
-                          f"employer_key FROM (SELECT DISTINCT v_werkgever FROM checked WHERE {good})")
+        statements.append(f"CREATE OR REPLACE TEMP TABLE employer_keys AS SELECT *, "
+                          f"{surrogate_id_sql('employer_key')} AS employer_id, "
+                          f"CAST(row_number() OVER (ORDER BY employer_key) - 1 AS INTEGER) AS employer_no FROM "
+                          f"(SELECT v_werkgever, {employer_key} AS employer_key "
+                          f"FROM (SELECT DISTINCT v_werkgever FROM checked WHERE {good}))")
         joins += " JOIN employer_keys USING (v_werkgever)"
     return statements + [f"FROM checked {joins} WHERE {good}"]
 
