@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .extracts.arrival import SEEN_FILES, unseen, write_seen
 from .extracts.filenames import BadName, parse_delivery_name
-from .extracts.ingest import IngestResult, discover, ingest_landing, sha256_of  # noqa: F401 (Airflow glue)
+from .extracts.ingest import IngestResult, discover, ingest_landing
 from .lineage import StageLineage, build_lineage, ingest_lineage, report_lineage  # noqa: F401 (Airflow glue)
 from .models.build import BuildResult, build
 from . import quality
@@ -300,11 +300,17 @@ def new_files(settings: Settings, settle_seconds: float = 0) -> list[str]:
     earlier run looked at (same path, size and mtime, :mod:`.extracts.arrival`) are not read again;
     only the others are hashed and checked against the loads manifest.
     """
+    return [rel for rel, _ in new_files_hashed(settings, settle_seconds)]
+
+
+def new_files_hashed(settings: Settings, settle_seconds: float = 0) -> list[tuple[str, str]]:
+    """:func:`new_files`, each with the SHA-256 of its bytes as they were hashed to find it (a caller
+    grouping byte-identical files need not read them again)."""
     fresh = unseen(settings.landing, settings.warehouse, settle_seconds)
     if not fresh:
         return []
     seen = loaded_names_and_hashes(settings.warehouse)
-    return [str(d.path.relative_to(settings.landing))
+    return [(str(d.path.relative_to(settings.landing)), d.sha256)
             for d in discover(settings.landing, set(fresh), settle_seconds=settle_seconds)
             if (d.file_name, d.sha256) not in seen]
 

@@ -44,16 +44,15 @@ def find_batches(params: Mapping[str, Any]) -> dict[str, Any]:
     they are excluded or kept by the participant register, so they load after all ``deelnemers``.
     """
     from soepel_etl import pipeline
-    from soepel_etl.pipeline import sha256_of
 
     settings = resolve_settings(params)
     with stage("finding new files", settings.warehouse):
-        files = pipeline.new_files(settings, settle_seconds=settle_seconds(params))
+        hashed = pipeline.new_files_hashed(settings, settle_seconds=settle_seconds(params))
+        files = [rel for rel, _ in hashed]
         reference_date = pipeline.batch_reference_date(settings, files)
         groups: dict[str, list[tuple[str, int]]] = {}
-        for rel in files:                      # new_files is in load order; dicts keep it
-            path = settings.landing / rel
-            groups.setdefault(sha256_of(path), []).append((rel, path.stat().st_size))
+        for rel, sha in hashed:                # in load order; dicts keep it
+            groups.setdefault(sha, []).append((rel, (settings.landing / rel).stat().st_size))
     registers, last = [], []
     for batch in _by_source(groups):
         (last if batch["source"] in LAST_SOURCES else registers).append(batch)

@@ -34,7 +34,7 @@ from ..warehouse.transaction import Transaction
 from . import arrival, batch, profiles
 from .batch import BATCH_BYTES
 from .clock import StepClock
-from .arrival import sha256_of  # noqa: F401  (re-exported: callers hash with it)
+from .arrival import sha256_of
 from .filenames import BadName, DeliveryName, parse_delivery_name
 from .late_consent import LateConsent, load_late_consent
 from .reader import ReadResult, Unreadable, read_delivery

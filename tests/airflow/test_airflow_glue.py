@@ -192,3 +192,31 @@ def test_a_failed_task_shows_the_whole_cause(tmp_path):
         with errors.stage("ingest", tmp_path):
             raise RuntimeError(cause)
     assert cause in str(info.value)          # every line, the delivery dates in the names unmasked
+
+
+def test_find_batches_reads_each_new_file_once(tmp_path, monkeypatch):
+    """Finding and grouping the new files hashes each of them once (a landing zone of gigabytes is
+    read once by the finding task, not again to group byte-identical files)."""
+    from collections import Counter
+
+    landing = tmp_path / "landing"
+    first = write_delivery(landing / "onderwijs/onderwijs_25PZ_20240101.csv", ONDERWIJS_HEADER, [onderwijs_row()])
+    (landing / "onderwijs/onderwijs_25PZ_20240201.csv").write_bytes(first.read_bytes())
+    write_delivery(landing / "onderwijs/onderwijs_25PZ_20240115.csv", ONDERWIJS_HEADER,
+                   [onderwijs_row(inschrijving_id="E2")])
+    _settled(landing)
+    reads, real_open = Counter(), Path.open
+
+    def counting_open(path, *args, **kwargs):
+        if landing in path.parents:
+            reads.update([path.name])
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    monkeypatch.setenv("SOEPEL_PSEUDONYM_KEY", TEST_KEY_TEXT)
+    monkeypatch.setattr(steps, "resolve_settings", lambda params: config.resolve_settings(
+        params, variable=lambda n: None, connection=lambda n: None))
+    found = steps.find_batches({"landing_dir": str(landing), "warehouse_dir": str(tmp_path / "wh")})
+    assert found["files"] == 3
+    assert reads == Counter({name: 1 for name in ("onderwijs_25PZ_20240101.csv", "onderwijs_25PZ_20240201.csv",
+                                                  "onderwijs_25PZ_20240115.csv")})
