@@ -70,22 +70,23 @@ def staging_from(source: Source) -> list[str]:
     computed once per distinct value and joined back.
     """
     good = "NOT is_duplicate AND len(reasons) = 0"
-    person_key = hmac_sql("id_type || ':' || id_value")
-    # person_no numbers the keys in the order the writer reads them back (batch.StagedShape)
-    statements = [f"CREATE OR REPLACE TEMP TABLE person_keys AS SELECT *, {surrogate_id_sql('person_key')} AS person_id, "
-                  f"CAST(row_number() OVER (ORDER BY person_key) - 1 AS INTEGER) AS person_no FROM "
-                  f"(SELECT id_type, id_value, {person_key} AS person_key "
-                  f"FROM (SELECT DISTINCT id_type, id_value FROM checked WHERE {good}))"]
+    statements = [_keys_table("person_keys", "id_type, id_value", "id_type || ':' || id_value", "person", good)]
     joins = "JOIN person_keys USING (id_type, id_value)"
     if has_employer(source):
-        employer_key = hmac_sql("'werkgever:' || v_werkgever")
-        statements.append(f"CREATE OR REPLACE TEMP TABLE employer_keys AS SELECT *, "
-                          f"{surrogate_id_sql('employer_key')} AS employer_id, "
-                          f"CAST(row_number() OVER (ORDER BY employer_key) - 1 AS INTEGER) AS employer_no FROM "
-                          f"(SELECT v_werkgever, {employer_key} AS employer_key "
-                          f"FROM (SELECT DISTINCT v_werkgever FROM checked WHERE {good}))")
+        statements.append(_keys_table("employer_keys", "v_werkgever", "'werkgever:' || v_werkgever", "employer", good))
         joins += " JOIN employer_keys USING (v_werkgever)"
     return statements + [f"FROM checked {joins} WHERE {good}"]
+
+
+def _keys_table(table: str, values: str, message: str, kind: str, good: str) -> str:
+    """``<table>``: per distinct ``values`` of the good rows, the pseudonym ``<kind>_key`` (HMAC of
+    ``message``), its surrogate ``<kind>_id``, and ``<kind>_no``, which numbers the keys in the order
+    the writer reads them back (batch.StagedShape)."""
+    key = f"{kind}_key"
+    return (f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT *, {surrogate_id_sql(key)} AS {kind}_id, "
+            f"CAST(row_number() OVER (ORDER BY {key}) - 1 AS INTEGER) AS {kind}_no FROM "
+            f"(SELECT {values}, {hmac_sql(message)} AS {key} "
+            f"FROM (SELECT DISTINCT {values} FROM checked WHERE {good}))")
 
 
 def _masked(c: Column) -> str:
