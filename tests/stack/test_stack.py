@@ -110,7 +110,8 @@ def _variables(root: Path, executor: str) -> dict[str, str]:
 class Api:
     def __init__(self, stack: Stack):
         user = stack.variables["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"].split(",")[0].split(":")[0]
-        self.client = httpx.Client(base_url=stack.api_url, timeout=30)
+        # generous: on a shared 2-core CI machine a busy API server has taken over 30 s to answer
+        self.client = httpx.Client(base_url=stack.api_url, timeout=90)
         r = self.client.post("/auth/token", json={"username": user, "password": stack.admin_password(user)})
         assert r.status_code in (200, 201), r.text
         self.token = r.json()["access_token"]
@@ -130,13 +131,21 @@ class Api:
 
 def _wait(condition, stack: Stack, what: str, timeout: float = RUN_TIMEOUT):
     deadline = time.monotonic() + timeout
+    slow_answers = 0
     while time.monotonic() < deadline:
         stack.assert_running()
-        value = condition()
+        try:
+            value = condition()
+        except httpx.TimeoutException:
+            # a poll the API server was too busy to answer is a poll that saw nothing yet; the
+            # deadline, not one slow answer, decides (a stopped service fails assert_running)
+            slow_answers += 1
+            value = None
         if value:
             return value
         time.sleep(2)
-    raise AssertionError(f"timed out waiting for {what}\n--- scheduler:\n{stack.log_tail('airflow-scheduler')}")
+    raise AssertionError(f"timed out waiting for {what} ({slow_answers} poll(s) unanswered in time)\n"
+                         f"--- scheduler:\n{stack.log_tail('airflow-scheduler')}")
 
 
 def _settle_runs(api: Api, stack: Stack, reports_expected: int) -> dict[str, list[dict]]:
