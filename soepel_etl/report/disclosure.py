@@ -66,6 +66,7 @@ class FamilyResult:
     persons_hidden: int
     rounds: int
     seconds: float
+    gap: float = 0.0     # of the final master solve: within suppression.MIP_GAP unless the node limit stopped it
 
 
 class Family:
@@ -254,7 +255,7 @@ def apply(report: Report, secondary: bool = True) -> None:
         report.disclosure["families"].append(FamilyResult(
             name=name, cells=len(family.keys), primary=int(system.primary.sum()),
             secondary=int(outcome.suppressed.sum() - system.primary.sum()),
-            persons_hidden=int(system.values[outcome.suppressed].sum()), rounds=outcome.rounds,
+            persons_hidden=int(system.values[outcome.suppressed].sum()), rounds=outcome.rounds, gap=outcome.gap,
             seconds=time.perf_counter() - start))
         for table in tables:
             for cell in table.cells():

@@ -151,9 +151,23 @@ def family_system(tables: list[dict]):
     return shown, equations
 
 
+# What the attacker knows of a family -> its intervals. Reports of different selections can publish
+# the same family exactly (a pilot whose outflows are those of one RMC region: only the labels
+# differ); the attack on the second is then the same computation, so it is done once.
+_SOLVED: dict[tuple, dict[tuple, tuple[int, int]]] = {}
+
+
 def ranges(tables: list[dict]) -> dict[tuple, tuple[int, int]]:
     """min and max over non-negative integers of every suppressed cell of one family."""
     shown, equations = family_system(tables)
+    known = (tuple(sorted((k, repr(v)) for k, v in shown.items())),
+             tuple(sorted((tuple(sorted(eq.items())), b) for eq, b in equations)))
+    if known not in _SOLVED:
+        _SOLVED[known] = _solve(shown, equations)
+    return dict(_SOLVED[known])
+
+
+def _solve(shown: dict, equations: list[tuple[dict, float]]) -> dict[tuple, tuple[int, int]]:
     unknown = sorted(k for k, v in shown.items() if not isinstance(v, float))
     if not unknown:
         return {}
