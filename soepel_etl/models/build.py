@@ -56,19 +56,16 @@ class Coverage:
         """The active sender(s) whose coverage is the employment coverage month."""
         return [s for s in self.senders if holds_back(s, self.employment_month)]
 
-    @staticmethod
-    def _index(month: str | None) -> int | None:
-        return None if month is None else d.month_text_index(month)
-
     @property
     def observed_until_index(self) -> int:
         """observed(m) ⇔ m <= both coverage months; nothing is observed without both."""
-        e, o = self._index(self.employment_month), self._index(self.education_month)
+        e, o = d.optional_month_index(self.employment_month), d.optional_month_index(self.education_month)
         return -1 if e is None or o is None else min(e, o)
 
     @property
     def last_month_index(self) -> int:
-        known = [i for i in (self._index(self.employment_month), self._index(self.education_month)) if i is not None]
+        known = [i for i in (d.optional_month_index(self.employment_month),
+                             d.optional_month_index(self.education_month)) if i is not None]
         return max(known) if known else -1
 
     @property

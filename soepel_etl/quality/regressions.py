@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..schema.rules import month_text_index
+from ..schema.rules import optional_month_index
 from ..schema.sql import parquet
 from ..warehouse.builds import BUILDS, COVERAGE
 from ..warehouse.loads import LOADS
@@ -36,10 +36,6 @@ FINAL_24 = ("status_24", "months_werk_24", "months_onderwijs_24", "months_werken
 
 def _parquet(folder: Path) -> list[str]:
     return sorted(str(p) for p in Path(folder).rglob("*.parquet")) if Path(folder).is_dir() else []
-
-
-def _index(month: str | None) -> int | None:
-    return None if month is None else month_text_index(month)
 
 
 def previous_build(root: Path) -> dict | None:
@@ -77,7 +73,7 @@ def coverage_frame(previous: dict, coverage, joined: list[str] = ()) -> pd.DataF
                               ("education", previous.get("education_coverage_month"), coverage.education_month)):
         if before is None:
             continue
-        b, n = _index(before), _index(now)
+        b, n = optional_month_index(before), optional_month_index(now)
         n = -1 if n is None else n
         back = max(b - n, 0)
         # explained: the employment month waits for a sender that joined since (named in the log)
@@ -158,7 +154,8 @@ def onbekend_frame(con, previous: dict, onbekend_share_max: float,
     month, and none of them was 'onbekend' there (status 'onbekend' ⇔ not observed). Their share of
     'onbekend' now is therefore the rise. Counted from the new build's per-month profile (no rescan).
     """
-    e, o = _index(previous.get("employment_coverage_month")), _index(previous.get("education_coverage_month"))
+    e, o = (optional_month_index(previous.get("employment_coverage_month")),
+            optional_month_index(previous.get("education_coverage_month")))
     if e is None or o is None:
         return None
     # with a sender that joined holding the month back (``observed_until``: the new build's month),

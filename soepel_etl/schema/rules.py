@@ -75,6 +75,11 @@ def month_text_index(text: str) -> int:
     return int(text[:4]) * 12 + int(text[5:7]) - 1
 
 
+def optional_month_index(text: str | None) -> int | None:
+    """:func:`month_text_index`, or None where there is no month (a coverage nobody delivered yet)."""
+    return None if text is None else month_text_index(text)
+
+
 def month_index_sql(date_expr: str) -> str:
     """A date (or 'YYYY-MM' text) → months since year 0: year*12 + month-1; plain integer arithmetic."""
     return f"(year({date_expr}) * 12 + month({date_expr}) - 1)"
