@@ -7,7 +7,6 @@ is blocked and counted, and the script-built tables must have rows.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -17,9 +16,9 @@ from soepel_etl import pipeline
 from soepel_etl.quality.offline_docs import CDN, TARGET, external_references, localise
 from soepel_etl.settings import Settings
 from soepel_etl.synthetic import generate
+from tests.browser import offline_chromium
 from tests.conftest import TEST_KEY
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 LOCAL_SCHEMES = {"file", "data", "blob", "about"}
 
@@ -35,32 +34,20 @@ def docs(tmp_path_factory) -> Path:
 
 def _open(page_path: Path, shot: str, check) -> dict:
     """Load one page in headless Chromium with the network blocked; run ``check(page)``."""
-    if not CHROMIUM.exists():
-        pytest.fail("no /usr/bin/chromium: run scripts/install_browser.sh")
-    from playwright.sync_api import sync_playwright
-
     seen = {"requests": [], "failed": [], "errors": [], "external": []}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
-        context = p.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, offline=True,
-            viewport={"width": 1360, "height": 900},
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
+    with offline_chromium() as context:
         # belt and braces beside offline=True: anything over http(s) or ws is refused here and counted
         context.route(lambda url: urlparse(url).scheme not in LOCAL_SCHEMES, lambda route: route.abort())
-        try:
-            page = context.new_page()
-            page.on("request", lambda r: seen["requests"].append(r.url))
-            page.on("requestfailed", lambda r: seen["failed"].append(f"{r.url} ({r.failure})"))
-            page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-            page.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
-            page.goto(page_path.resolve().as_uri(), wait_until="load")
-            page.wait_for_timeout(300)     # bootstrap-table builds on document ready
-            seen.update(check(page))
-            page.screenshot(path=str(ARTIFACTS / f"data-docs-offline-{shot}.png"), full_page=True)
-        finally:
-            context.close()
+        page = context.new_page()
+        page.on("request", lambda r: seen["requests"].append(r.url))
+        page.on("requestfailed", lambda r: seen["failed"].append(f"{r.url} ({r.failure})"))
+        page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+        page.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
+        page.goto(page_path.resolve().as_uri(), wait_until="load")
+        page.wait_for_timeout(300)     # bootstrap-table builds on document ready
+        seen.update(check(page))
+        page.screenshot(path=str(ARTIFACTS / f"data-docs-offline-{shot}.png"), full_page=True)
     seen["external"] = [u for u in seen["requests"] if urlparse(u).scheme not in LOCAL_SCHEMES]
     return seen
 

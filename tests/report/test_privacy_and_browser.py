@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.browser import offline_chromium
 from tests.report.helpers import parse_tables
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "report-screenshots"
 
 
@@ -56,43 +55,28 @@ def test_self_contained(reports):
     assert 'lang="nl"' in html
 
 
-def _browser():
-    if not CHROMIUM.exists():
-        pytest.fail("no /usr/bin/chromium: run scripts/install_browser.sh")
-    from playwright.sync_api import sync_playwright
-    return sync_playwright()
-
-
 @pytest.mark.parametrize("which", ["intern", "publiek_pilot"])
 def test_in_chromium_offline(reports, which):
     path = reports[which]["html"]
     errors, requests = [], []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with _browser() as p, tempfile.TemporaryDirectory() as profile:
-        context = p.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, offline=True,
-            viewport={"width": 1360, "height": 900},
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
-        try:
-            page = context.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
-            url = path.resolve().as_uri()
-            page.goto(url, wait_until="load")
-            assert page.title().startswith("RMC-monitor")
-            ids = page.eval_on_selector_all("section.part", "els => els.map(e => e.id)")
-            assert ids[:2] == ["samenvatting", "uitkomsten"] and "definities" in ids
-            svg_count = page.eval_on_selector_all("figure svg", "els => els.length")
-            assert svg_count >= 15
-            tables_in_page = page.eval_on_selector_all("table.data", "els => els.length")
-            assert tables_in_page == len(parse_tables(path.read_text(encoding="utf-8")))
-            page.screenshot(path=str(SCREENSHOTS / f"{which}-top.png"))
-            for sid in ids:
-                page.locator(f"section#{sid}").screenshot(path=str(SCREENSHOTS / f"{which}-{sid}.png"))
-        finally:
-            context.close()
+    with offline_chromium() as context:
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+        url = path.resolve().as_uri()
+        page.goto(url, wait_until="load")
+        assert page.title().startswith("RMC-monitor")
+        ids = page.eval_on_selector_all("section.part", "els => els.map(e => e.id)")
+        assert ids[:2] == ["samenvatting", "uitkomsten"] and "definities" in ids
+        svg_count = page.eval_on_selector_all("figure svg", "els => els.length")
+        assert svg_count >= 15
+        tables_in_page = page.eval_on_selector_all("table.data", "els => els.length")
+        assert tables_in_page == len(parse_tables(path.read_text(encoding="utf-8")))
+        page.screenshot(path=str(SCREENSHOTS / f"{which}-top.png"))
+        for sid in ids:
+            page.locator(f"section#{sid}").screenshot(path=str(SCREENSHOTS / f"{which}-{sid}.png"))
     assert errors == []
     assert [u for u in requests if u != url] == [], "the page fetched something"
