@@ -326,7 +326,8 @@ class Master:
         self.free = [i for i in range(n) if not system.primary[i] and not system.zero[i]]
         self.y = {i: k for k, i in enumerate(self.free)}
         h = new_highs()
-        # within MIP_GAP of the fewest persons hidden: proving the last percent costs most of the time
+        # candidates within SEARCH_GAP of the fewest persons hidden; protect() tightens to MIP_GAP
+        # before the pattern it returns
         h.setOptionValue("mip_rel_gap", SEARCH_GAP)
         h.setOptionValue("mip_max_nodes", MASTER_NODES)
         h.setOptionValue("time_limit", MASTER_SECONDS)
