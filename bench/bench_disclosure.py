@@ -5,7 +5,9 @@ per RMC region, on the demo landing zone (5 000 persons) and on a 200 000-person
 
 DIR keeps the generated landing zones and warehouses (generating and loading 200 000 persons takes
 several minutes; reruns reuse them). The *before* is the disclosure module as it was at ``--old-ref``
-(read from git and imported under another name), applied to the same tables in the same run.
+(read from git and imported under another name), applied to the same tables in the same run; it
+reads per-outflow month statuses that the report has not held since session 7, so ``--keep-before``
+keeps the *before* rows of the existing results file instead (marked ``from_earlier_run``).
 
 Per selection and method: count cells published (shown as a number), primary suppressed (1–9, and
 for the old rule also 0), secondary suppressed, withheld (cells of tables left out), persons hidden
@@ -120,9 +122,17 @@ def main() -> int:
     parser.add_argument("--old-ref", default=OLD_REF)
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 200000])
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "disclosure.json"))
+    parser.add_argument("--keep-before", action="store_true",
+                        help="take the 'before' rows from the existing --out file instead of running the old "
+                             "module: since the report reads families from DuckDB (session 7) it no longer "
+                             "holds the per-outflow month statuses the old module reads")
     args = parser.parse_args()
     os.environ.setdefault("SOEPEL_PSEUDONYM_KEY", KEY)
-    old = old_disclosure(args.old_ref)
+    old = None if args.keep_before else old_disclosure(args.old_ref)
+    earlier = []
+    if args.keep_before and Path(args.out).exists():
+        earlier = [{**r, "from_earlier_run": True} for r in json.loads(Path(args.out).read_text())["runs"]
+                   if r["method"] == "before"]
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     results = {"machine": {"platform": platform.platform(), "python": platform.python_version(),
@@ -131,12 +141,12 @@ def main() -> int:
     # every measurement is appended to <out>.jsonl as it is taken; a rerun skips what is there
     progress = Path(args.out).with_suffix(".jsonl")
     done = [json.loads(line) for line in progress.read_text().splitlines()] if progress.exists() else []
-    results["runs"] = done
-    have = {(r["persons"], r["selection"], r["method"]) for r in done}
+    results["runs"] = earlier + done
+    have = {(r["persons"], r["selection"], r["method"]) for r in results["runs"]}
     for persons in args.sizes:
         wh = warehouse(workdir, persons)
         for label, sel in selections(wh):
-            methods = ("before", "after", "after, pooled 2") if label in BEFORE else ("after", "after, pooled 2")
+            methods = ("before", "after", "after, pooled 2") if label in BEFORE and old else ("after", "after, pooled 2")
             if all((persons, label, m) in have for m in methods):
                 continue
             inputs = read_inputs(wh, sel)
