@@ -8,8 +8,10 @@ from __future__ import annotations
 import duckdb
 import openpyxl
 import pytest
+from matplotlib.colors import same_color
+from matplotlib.patches import Rectangle
 
-from soepel_etl.report import suppression, write_report
+from soepel_etl.report import charts, suppression, write_report
 from soepel_etl.report.build import build_report
 from soepel_etl.report.html import render
 from soepel_etl.report.inputs import Selection, read_inputs
@@ -115,6 +117,49 @@ def test_the_published_pattern_is_solved_to_the_full_gap(warehouse):
     searched = [f for f in report.disclosure["families"] if f.rounds > 1]
     assert searched, "no family needed a search"
     assert all(f.gap <= suppression.MIP_GAP + 1e-6 for f in searched), [(f.name, f.gap) for f in searched]
+
+
+def test_charts_draw_only_what_their_tables_show(warehouse, monkeypatch):
+    """A chart is drawn from its table after disclosure control: every bar it draws (a share, or a
+    count for the bar charts) and every number it writes is one the table shows, so no suppressed
+    count or share reaches a chart. Read from matplotlib's own artists before they become SVG (the
+    SVG draws its text as paths); the grey 'onderdrukt' segment is the rest of a 100 % bar, known
+    from the shown shares. The area chart writes no numbers and is not read here."""
+    report = build_report(read_inputs(warehouse, Selection(pilot="IJV")), "publiek")
+    drawn: dict[str, tuple[list[str], list[Rectangle]]] = {}
+    original = charts._svg
+
+    def keep(fig, salt):
+        ax = fig.axes[0]
+        drawn[salt] = ([t.get_text() for t in ax.texts], [p for p in ax.patches if isinstance(p, Rectangle)])
+        return original(fig, salt)
+
+    monkeypatch.setattr(charts, "_svg", keep)
+    tables = parse_tables(render(report))
+    kinds = {t.id: t.chart for t in report.tables()}
+    checked = 0
+    for table_id, (labels, bars) in drawn.items():
+        if kinds[table_id] == "area":
+            continue
+        cells = [c for row in _body(tables[table_id]) for c in row[1:]]
+        shares = [parse_number(c["p"]) for c in cells if c["p"] not in (None, "–")]
+        counts = [parse_number(c["n"]) for c in cells if isinstance(parse_number(c["n"]), float)]
+        for label in labels:
+            if label.endswith("%"):      # a share, rounded to whole percents (the table has one decimal)
+                assert any(abs(float(label[:-1]) - p) <= 0.55 for p in shares), (table_id, label, shares)
+            elif label not in ("<10", "onderdrukt (<10)"):
+                assert parse_number(label) in counts, (table_id, label, counts)
+        for bar in bars:
+            if same_color(bar.get_facecolor(), charts.SUPPRESSED_COLOUR) or bar.get_width() == 0:
+                continue
+            if kinds[table_id] == "bars":
+                assert bar.get_width() in counts, (table_id, bar.get_width(), counts)
+            else:
+                assert any(abs(bar.get_width() * 100 - p) <= 0.05 + 1e-9 for p in shares), (
+                    table_id, bar.get_width(), shares)
+            checked += 1
+    assert checked > 100 and any(same_color(b.get_facecolor(), charts.SUPPRESSED_COLOUR)
+                                 for _, bars in drawn.values() for b in bars), "nothing suppressed was charted"
 
 
 def test_shares_only_next_to_shown_count_and_denominator(publiek_reports):
