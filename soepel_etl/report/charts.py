@@ -9,12 +9,15 @@ no creation date is written, so the same warehouse gives the same bytes.
 from __future__ import annotations
 
 import io
+import math
 import re
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
+from matplotlib.textpath import TextToPath  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from .model import Table  # noqa: E402
@@ -37,11 +40,45 @@ plt.rcParams.update({
 
 _pct = FuncFormatter(lambda v, _: f"{v * 100:.0f}%")
 
+WIDTH = 7.2           # inches, every chart
+FONT, LEGEND_FONT = 9, 8
+PT = 1 / 72           # inches per point
+TICK = 3.5 + 3.5      # a tick and its label's pad, points (matplotlib's defaults)
+_measure = TextToPath()
+
+
+def _text_width(text: str, size: float) -> float:
+    """Width of a label in points, from the font itself (no drawing)."""
+    return _measure.get_text_width_height_descent(text, FontProperties(family="DejaVu Sans", size=size),
+                                                  ismath=False)[0]
+
+
+def _fit(fig, ax, axes_height: float, ylabels: list[str], legend: tuple | None = None,
+         xlabel: bool = False) -> None:
+    """Size the figure and place the axes and legend from the measured width of the row labels.
+    Not ``bbox_inches="tight"``: that lays out every text of the chart once more just to find its
+    edges, a third of a chart's drawing time. ``legend``: (handles, names, columns), placed under
+    the x axis."""
+    left = max((_text_width(label, FONT) for label in ylabels), default=0.0) + TICK + 6
+    right, top = 14, 8                           # half of the last x tick label ('100%') sticks out
+    axis = FONT * 1.25 + TICK + (FONT * 1.25 + 4 if xlabel else 0)
+    rows = math.ceil(len(legend[1]) / legend[2]) if legend and legend[1] else 0
+    bottom = axis + (rows * LEGEND_FONT * 1.5 + 8 if rows else 0) + 4
+    height = axes_height + (top + bottom) * PT
+    fig.set_size_inches(WIDTH, height)
+    fig.subplots_adjust(left=left * PT / WIDTH, right=1 - right * PT / WIDTH,
+                        top=1 - top * PT / height, bottom=bottom * PT / height)
+    if rows:
+        handles, names, columns = legend
+        kwargs = {} if handles is None else {"handles": handles, "labels": names}   # None: the artists own labels
+        ax.legend(**kwargs, loc="upper center", bbox_to_anchor=(0.5, (bottom - axis) * PT / height),
+                  bbox_transform=fig.transFigure, ncol=columns, frameon=False, fontsize=LEGEND_FONT)
+
 
 def _svg(fig, salt: str) -> str:
     plt.rcParams["svg.hashsalt"] = salt
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     text = buf.getvalue()
     text = text[text.index("<svg"):]
@@ -73,7 +110,7 @@ def stacked(table: Table) -> str:
     keep = [j for j in range(len(table.columns) - 1) if j not in table.chart_skip]   # subtotals are not segments
     parts = [table.columns[j] for j in keep]
     colours = [table.colours[j] for j in keep]
-    fig, ax = plt.subplots(figsize=(7.2, 0.42 * len(rows) + 1.3))
+    fig, ax = plt.subplots()
     ylabels = []
     any_suppressed = False
     for y, (label, cells) in enumerate(reversed(rows)):
@@ -105,14 +142,13 @@ def stacked(table: Table) -> str:
     if any_suppressed:
         handles.append(plt.Rectangle((0, 0), 1, 1, facecolor=SUPPRESSED_COLOUR, hatch="///", edgecolor="white"))
         names.append("Onderdrukt (<10)")
-    ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(rows) > 4 else -0.25),
-              ncol=min(len(names), 3), frameon=False, fontsize=8)
+    _fit(fig, ax, 0.32 * len(rows) + 0.5, ylabels, (handles, names, min(len(names), 3)))
     return _svg(fig, table.id)
 
 
 def area(table: Table) -> str:
     months = list(range(1, len(table.rows) + 1))
-    fig, ax = plt.subplots(figsize=(7.2, 3.8))
+    fig, ax = plt.subplots()
     series = []
     for j in range(len(table.columns) - 1):
         series.append([0.0 if cells[j].share_suppressed else (cells[j].share or 0.0) for _, cells in table.rows])
@@ -129,7 +165,7 @@ def area(table: Table) -> str:
     ax.set_xticks([1, 6, 12, 18, 24])
     ax.set_xlabel("Maanden na uitstroom")
     ax.yaxis.set_major_formatter(_pct)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False, fontsize=8)
+    _fit(fig, ax, 2.9, ["100%"], (None, names, 3), xlabel=True)
     return _svg(fig, table.id)
 
 
@@ -138,7 +174,7 @@ def grouped(table: Table) -> str | None:
     groups = table.columns[:-1]
     if not groups or not rows:
         return None     # nobody in the selection: the table alone says so, an empty chart says nothing
-    fig, ax = plt.subplots(figsize=(7.2, 0.75 * len(rows) + 1.2))
+    fig, ax = plt.subplots()
     height = 0.8 / len(groups)
     for y, (label, cells) in enumerate(reversed(rows)):
         for j, c in enumerate(cells[:-1]):
@@ -154,14 +190,13 @@ def grouped(table: Table) -> str | None:
     ax.grid(axis="x", color=GRID, linewidth=0.6)
     ax.set_axisbelow(True)
     handles = [plt.Rectangle((0, 0), 1, 1, color=table.colours[j]) for j in range(len(groups))]
-    ax.legend(handles, groups, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=len(groups), frameon=False,
-              fontsize=8)
+    _fit(fig, ax, 0.65 * len(rows) + 0.5, [r[0] for r in rows], (handles, list(groups), len(groups)))
     return _svg(fig, table.id)
 
 
 def bars(table: Table) -> str:
     rows = list(_body_rows(table, include_total=False))
-    fig, ax = plt.subplots(figsize=(7.2, 0.32 * len(rows) + 1.0))
+    fig, ax = plt.subplots()
     values = [0 if cells[0].suppressed else cells[0].value for _, cells in rows]
     top = max(values + [1])
     for y, ((label, cells), v) in enumerate(zip(reversed(rows), reversed(values))):
@@ -175,6 +210,7 @@ def bars(table: Table) -> str:
     ax.set_xlabel(table.columns[0])
     ax.grid(axis="x", color=GRID, linewidth=0.6)
     ax.set_axisbelow(True)
+    _fit(fig, ax, 0.28 * len(rows) + 0.4, [r[0] for r in rows], xlabel=True)
     return _svg(fig, table.id)
 
 
