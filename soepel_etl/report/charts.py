@@ -60,6 +60,7 @@ def _fit(fig, ax, axes_height: float, ylabels: list[str], legend: tuple | None =
     edges, a third of a chart's drawing time. ``legend``: (handles, names, columns), placed under
     the x axis."""
     left = max((_text_width(label, FONT) for label in ylabels), default=0.0) + TICK + 6
+    left = min(left, 0.6 * WIDTH / PT)           # a label longer than that is cut, not the axes
     right, top = 14, 8                           # half of the last x tick label ('100%') sticks out
     axis = FONT * 1.25 + TICK + (FONT * 1.25 + 4 if xlabel else 0)
     rows = math.ceil(len(legend[1]) / legend[2]) if legend and legend[1] else 0
