@@ -146,7 +146,9 @@ def main() -> int:
     for persons in args.sizes:
         wh = warehouse(workdir, persons)
         for label, sel in selections(wh):
-            methods = ("before", "after", "after, pooled 2") if label in BEFORE and old else ("after", "after, pooled 2")
+            methods = ("after", "after, pooled 2")
+            if label in BEFORE and old is not None:
+                methods = ("before", *methods)
             if all((persons, label, m) in have for m in methods):
                 continue
             inputs = read_inputs(wh, sel)

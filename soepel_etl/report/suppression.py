@@ -459,9 +459,9 @@ def protect(system: System, secondary: bool = True) -> Outcome:
         pattern = master.solve()
         ranges = intervals(system, pattern, seen)
         bad = narrow(ranges)
-        if not bad and tight:
-            return Outcome(pattern, rounds, time.perf_counter() - start, ranges, master.gap())
         if not bad:
+            if tight:
+                return Outcome(pattern, rounds, time.perf_counter() - start, ranges, master.gap())
             # safe, but searched only to within SEARCH_GAP: search again to within MIP_GAP with every
             # cut found so far, and check that pattern (it may need cuts of its own)
             master.tighten()

@@ -109,23 +109,29 @@ def test_attacker_narrows_cells_without_secondary_suppression(warehouse, tmp_pat
     assert any(r[0] == r[1] for v in narrow.values() for r in v.values()), "no cell recovered exactly"
 
 
-def test_the_published_pattern_is_solved_to_the_full_gap(warehouse):
+@pytest.fixture(scope="module")
+def pilot_report(warehouse):
+    """The publiek report of a pilot as data (its suppression search takes many rounds)."""
+    return build_report(read_inputs(warehouse, Selection(pilot="IJV")), "publiek")
+
+
+def test_the_published_pattern_is_solved_to_the_full_gap(pilot_report):
     """The search's candidates are solved loosely (SEARCH_GAP); the pattern that is published comes
     from a solve within MIP_GAP of the fewest persons hidden. A pilot needs many rounds: without the
     final tight solve its gaps are 8-10 %."""
-    report = build_report(read_inputs(warehouse, Selection(pilot="IJV")), "publiek")
+    report = pilot_report
     searched = [f for f in report.disclosure["families"] if f.rounds > 1]
     assert searched, "no family needed a search"
     assert all(f.gap <= suppression.MIP_GAP + 1e-6 for f in searched), [(f.name, f.gap) for f in searched]
 
 
-def test_charts_draw_only_what_their_tables_show(warehouse, monkeypatch):
+def test_charts_draw_only_what_their_tables_show(pilot_report, monkeypatch):
     """A chart is drawn from its table after disclosure control: every bar it draws (a share, or a
     count for the bar charts) and every number it writes is one the table shows, so no suppressed
     count or share reaches a chart. Read from matplotlib's own artists before they become SVG (the
     SVG draws its text as paths); the grey 'onderdrukt' segment is the rest of a 100 % bar, known
     from the shown shares. The area chart writes no numbers and is not read here."""
-    report = build_report(read_inputs(warehouse, Selection(pilot="IJV")), "publiek")
+    report = pilot_report
     drawn: dict[str, tuple[list[str], list[Rectangle]]] = {}
     original = charts._svg
 
