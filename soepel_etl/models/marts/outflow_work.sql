@@ -22,13 +22,15 @@ WITH outflows AS (
 ), jobs AS (          -- W(m) for those months
     -- the current version per (person, employer, month): each column from the row of the latest file
     -- (rows of one file are unique per record key, so they all come from that one row); grouped on the
-    -- integer surrogates, as core/employment_months does, not on the 64-character employer_key
+    -- integer surrogates, as core/employment_months does, not on the 64-character employer_key.
+    -- employer_key is not read at all: employer_id is its first 15 hex digits as a number, so the
+    -- lower employer_id is the lower employer_key, and jobs hold one row per employer_id.
     SELECT *, CAST(hours AS DECIMAL(38, 10)) AS hours_exact, CAST(sv_wage AS DECIMAL(38, 10)) AS wage_exact,
            -- the SBI division: the first two digits of sbi without dots and spaces
            CAST(nullif(regexp_extract(regexp_replace(sbi, '[. ]', '', 'g'), '^([0-9][0-9])', 1), '') AS INTEGER)
                AS sbi_division
     FROM (
-        SELECT w.person_id, w.month_index, w.employer_id, arg_max_null(w.employer_key, w.file_rank) AS employer_key,
+        SELECT w.person_id, w.month_index, w.employer_id,
                arg_max_null(w.hours, w.file_rank) AS hours, arg_max_null(w.sv_wage, w.file_rank) AS sv_wage,
                arg_max_null(w.contract_type, w.file_rank) AS contract_type, arg_max_null(w.sbi, w.file_rank) AS sbi
         FROM stg_werk_ranked AS w SEMI JOIN months_read USING (person_id, month_index)
@@ -41,12 +43,13 @@ WITH outflows AS (
            CAST(round(coalesce(sum(j.hours_exact), 0), 2) * 100 AS HUGEINT) AS hours_cents,
            CASE WHEN count(j.hours) > 0 AND count(j.sv_wage) = count(j.hours)
                 THEN CAST(round(sum(j.wage_exact), 2) * 100 AS HUGEINT) END AS wage_cents,
-           arg_max_null(coalesce(j.contract_type, 'onbekend'), j.main_rank) AS contract,
-           arg_max_null(j.sbi_division, j.main_rank) AS sbi_division
+           arg_max_null(coalesce(j.contract_type, 'onbekend'), j.main_job) AS contract,
+           arg_max_null(j.sbi_division, j.main_job) AS sbi_division
     FROM outflows AS o
     CROSS JOIN (SELECT unnest([12, 24]) AS k) AS h
-    LEFT JOIN (SELECT *, -row_number() OVER (PARTITION BY person_id, month_index
-                                             ORDER BY hours DESC, sv_wage DESC NULLS LAST, employer_key) AS main_rank
+    LEFT JOIN (SELECT *,   -- the largest is the main job; a struct compares field by field
+                      struct_pack(hours := hours, sv_wage := coalesce(sv_wage, '-Infinity'::DOUBLE),
+                                  lower_employer := -employer_id) AS main_job
                FROM jobs) AS j
         ON j.person_id = o.person_id AND j.month_index = o.u + h.k
     GROUP BY o.inschrijving_id, o.brin, h.k
@@ -56,7 +59,8 @@ WITH outflows AS (
            bool_or(e.at_12 AND e.at_24) AS same_employer_12_24
     FROM outflows AS o
     JOIN (SELECT j.person_id, j.employer_id, o2.inschrijving_id, o2.brin,
-                 count(DISTINCT j.month_index) FILTER (WHERE j.month_index > o2.u + outcome_window() - durable_months())
+                 -- jobs are one row per employer and month: a count of rows is a count of months
+                 count(*) FILTER (WHERE j.month_index > o2.u + outcome_window() - durable_months())
                      AS months,
                  bool_or(j.month_index = o2.u + 12) AS at_12,
                  bool_or(j.month_index = o2.u + outcome_window()) AS at_24
