@@ -162,15 +162,37 @@ def primary(cell) -> bool:
     return cell.key is not None and 1 <= int(cell.value) < THRESHOLD
 
 
-def unprotectable(family: Family) -> list[Key]:
+def unprotectable(family: Family, witnesses: "Witnesses | None" = None) -> list[Key]:
     """Primary cells whose range stays under 5 even with every non-zero cell of the family hidden:
     e.g. a municipality row of five cells of 1 or 2 under a region total of 7 (the total is at least
     5, since each part is at least 1, and at most 9). No secondary suppression can protect them."""
     system = family.system()
     if not system.primary.any():
         return []
-    ranges = suppression.intervals(system, ~system.zero, cells=system.primary)
+    points = witnesses.over(family) if witnesses is not None else None
+    ranges = suppression.intervals(system, ~system.zero, cells=system.primary, witnesses=points)
+    if witnesses is not None:
+        witnesses.keep(family, points)
     return [family.keys[i] for i in suppression.narrow(ranges)]
+
+
+class Witnesses:
+    """The attacker's points of one family while rows are withheld from it, by key: each round asks
+    about the same cells less a row, so most cells were already seen 5 apart (suppression.intervals
+    checks every point against the new equations before it counts)."""
+
+    def __init__(self):
+        self.index: dict[Key, int] = {}
+        self.points: list[np.ndarray] = []
+
+    def over(self, family: Family) -> list[np.ndarray]:
+        at = [self.index.get(k) for k in family.keys]
+        if not self.points or None in at:
+            return []
+        return [p[at] for p in self.points]
+
+    def keep(self, family: Family, points: list[np.ndarray]) -> None:
+        self.index, self.points = family.index, points
 
 
 def withhold(report: Report, name: str, tables: list[Table]) -> list[str]:
@@ -181,10 +203,11 @@ def withhold(report: Report, name: str, tables: list[Table]) -> list[str]:
     left without rows is left out, and its section says so. Returns what was left out."""
     gone: list[str] = []
     start = time.perf_counter()
+    witnesses = Witnesses()
     while True:
         tables = [t for t in tables if _body_rows(t)]
         family = Family(name, report.families[name], tables)
-        bad = set(unprotectable(family))
+        bad = set(unprotectable(family, witnesses))
         if not bad:
             break
         candidates = []

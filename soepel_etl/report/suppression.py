@@ -25,6 +25,7 @@ before that are solved only to within :data:`SEARCH_GAP`, since they only serve 
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -43,6 +44,9 @@ MIP_GAP = 0.02
 # (a master solve ~1 s at 2 %, ~0.1 s at 10 %, on the test warehouse's pilots). The pattern that is
 # published is always searched to within MIP_GAP (see protect).
 SEARCH_GAP = 0.10
+# points the attacker allows, kept between interval questions (see intervals): enough for a family's
+# few hundred cells to be seen at both ends, few enough to check against every equation at once
+WITNESSES_KEPT = 256
 # a node limit, not a time limit, bounds each master solve: the same report must give the same bytes,
 # however busy the machine; the time limit is only a backstop
 MASTER_NODES = 5000
@@ -193,14 +197,21 @@ class LinearAttacker:
 
 
 def intervals(system: System, suppressed: np.ndarray, cache: dict | None = None,
-              cells: np.ndarray | None = None, witnessed: bool = True) -> dict[int, tuple[float, float]]:
+              cells: np.ndarray | None = None, witnessed: bool = True,
+              witnesses: list[np.ndarray] | None = None) -> dict[int, tuple[float, float]]:
     """Integer min and max of every suppressed cell over non-negative integers, per linked component
     (cells joined by an equation; the others are independent of it). The LP is solved first: when its
     optimal vertex is integral, the integer optimum equals it (the LP bounds the integer program from
     outside and an integral point attains the bound); only otherwise is the integer program solved.
     ``cache``: a component's intervals depend only on its cells, so later rounds reuse them.
     ``witnessed``: a cell already seen to take values 5 apart gets that (inner) range instead of its
-    exact ends, which is all the rule needs; ``False`` gives the exact ends of every cell."""
+    exact ends, and a cell whose fractional LP ends are under 5 apart gets those ends rounded inward
+    (outer bounds), which is all the rule needs (``narrow`` is exact either way); ``False`` gives the
+    exact ends of every cell.
+    ``witnesses`` (with ``witnessed``): points over all cells of the family from earlier questions (an
+    earlier pattern, or an earlier family with the same cells); each one that this question's equations
+    and bounds allow counts as seen, and every point this call finds is added (at most
+    :data:`WITNESSES_KEPT`, the latest)."""
     suppressed = np.asarray(suppressed, dtype=bool)
     cache = {} if cache is None else cache
     lo, hi = attacker_bounds(system, suppressed)
@@ -213,6 +224,8 @@ def intervals(system: System, suppressed: np.ndarray, cache: dict | None = None,
     for r, (coef, _) in enumerate(rows):
         row_of.setdefault(comp_of[local[next(iter(coef))]], []).append(r)
     wanted = None if cells is None else set(map(int, np.flatnonzero(cells)))
+    # a point found for one component differs from the true counts only there: no use to the others
+    earlier = np.array(witnesses) if witnesses else np.zeros((0, len(system.values)))
     out = {}
     for ci, comp in enumerate(comps):
         members = [int(hidden[k]) for k in comp]
@@ -221,16 +234,47 @@ def intervals(system: System, suppressed: np.ndarray, cache: dict | None = None,
             continue
         key = (frozenset(members), None if wanted is None else frozenset(todo))
         if key not in cache:
-            cache[key] = solve_ranges(members, [rows[r] for r in row_of.get(ci, [])], lo, hi, todo,
-                                      true=system.values if witnessed else None)
+            comp_rows = [rows[r] for r in row_of.get(ci, [])]
+            seeds, found = [], None
+            if witnessed and witnesses is not None:
+                seeds = _allowed(earlier[:, members], comp_rows, members, lo, hi) if len(earlier) else []
+                found = []
+            cache[key] = solve_ranges(members, comp_rows, lo, hi, todo,
+                                      true=system.values if witnessed else None, seeds=seeds, found=found)
+            if found:
+                for point in found:
+                    full = system.values.astype(float)
+                    full[members] = point
+                    witnesses.append(full)
+                del witnesses[:-WITNESSES_KEPT]
         out.update(cache[key])
     return out
 
 
+def _allowed(points: np.ndarray, rows: list[tuple[dict[int, int], float]], members: list[int], lo, hi) -> list:
+    """The rows of ``points`` (one per point, a column per member) that satisfy every equation and bound."""
+    if not len(points):
+        return []
+    col = {i: k for k, i in enumerate(members)}
+    ok = np.all((points >= lo[members]) & (points <= hi[members]), axis=1)
+    if rows:
+        # each row's sum as a sum over its entries (not a matrix product: BLAS would start threads
+        # that keep spinning after it, a few seconds of CPU per report)
+        cols = np.array([col[i] for coef, _ in rows for i in coef])
+        coefs = np.array([c for coef, _ in rows for c in coef.values()], dtype=float)
+        starts = np.cumsum([0] + [len(coef) for coef, _ in rows[:-1]])
+        sums = np.add.reduceat(points[:, cols] * coefs, starts, axis=1)
+        ok &= np.all(np.abs(sums - np.array([rhs for _, rhs in rows])) < 1e-6, axis=1)
+    return list(points[ok])
+
+
 def solve_ranges(members: list[int], rows: list[tuple[dict[int, int], float]], lo, hi,
-                 todo: list[int] | None = None, true=None) -> dict[int, tuple[float, float]]:
+                 todo: list[int] | None = None, true=None, seeds=(), found: list | None = None,
+                 ) -> dict[int, tuple[float, float]]:
     """Integer min and max of each member (or of ``todo``) subject to the rows (equalities) and bounds;
-    with ``true`` (the exact counts), a cell whose seen values already span 5 gets that sub-range."""
+    with ``true`` (the exact counts), a cell whose seen values already span 5 gets that sub-range.
+    ``seeds``: more integral points the rows allow (one value per member), seen from the start;
+    ``found`` collects the points this call solves for."""
     todo = members if todo is None else todo
     if not rows:
         return {i: (lo[i], hi[i]) for i in todo}
@@ -253,31 +297,80 @@ def solve_ranges(members: list[int], rows: list[tuple[dict[int, int], float]], l
     continuous = np.array([highspy.HighsVarType.kContinuous] * len(members))
     # Integral feasible points seen so far (the true counts are one): a cell that already takes values
     # 5 apart across them is wide enough, and its exact ends are not needed to judge the pattern.
-    seen = [np.array([true[i] for i in members], dtype=float)] if true is not None else []
-    for i in todo:
+    seen = [np.array([true[i] for i in members], dtype=float), *seeds] if true is not None else []
+    low = np.min(seen, axis=0) if seen else None
+    high = np.max(seen, axis=0) if seen else None
+
+    def saw(x) -> None:
+        nonlocal low, high
+        if found is not None:
+            found.append(x)
         if seen:
-            values = [p[col[i]] for p in seen]
-            if max(values) - min(values) >= MIN_RANGE:
-                out[i] = (min(values), max(values))
-                continue
-        bounds = []
+            low, high = np.minimum(low, x), np.maximum(high, x)
+
+    if seen and len(todo) > 2:
+        # Two more points for the price of two solves: the wanted cells all as low, then all as high,
+        # as they can go together. Most cells are then seen 5 apart and need no solve of their own
+        # (a family with every cell hidden, as withholding asks, has hundreds).
+        together = np.zeros(len(members))
+        together[[col[i] for i in todo]] = 1.0
+        h.changeColsCost(len(members), everything, together)
         for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+            h.changeObjectiveSense(sense)
+            h.run()
+            _check(h)
+            x = np.asarray(h.getSolution().col_value)
+            if np.abs(x - np.round(x)).max(initial=0.0) <= 1e-7:   # only an integral vertex is a witness
+                saw(np.round(x))
+    for i in todo:
+        if seen and high[col[i]] - low[col[i]] >= MIN_RANGE:
+            out[i] = (low[col[i]], high[col[i]])
+            continue
+        senses = (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize)
+        ends, fractional = [], []
+        for sense in senses:
             h.changeColsCost(len(members), everything, zeros)
             h.changeColCost(col[i], 1.0)
             h.changeObjectiveSense(sense)
             h.run()
             _check(h)
             x = np.asarray(h.getSolution().col_value)
-            if np.abs(x - np.round(x)).max(initial=0.0) > 1e-7:   # fractional vertex: the integer program
+            fractional.append(np.abs(x - np.round(x)).max(initial=0.0) > 1e-7)
+            if not fractional[-1]:
+                saw(np.round(x))
+            ends.append(h.getInfo().objective_function_value)
+        if seen and any(fractional):
+            decided = decided_without_integers(ends[0], ends[1], low[col[i]], high[col[i]])
+            if decided is not None:
+                out[i] = decided
+                continue
+        for k, sense in enumerate(senses):
+            if fractional[k]:   # a fractional vertex: the integer program
+                h.changeColsCost(len(members), everything, zeros)
+                h.changeColCost(col[i], 1.0)
+                h.changeObjectiveSense(sense)
                 h.changeColsIntegrality(len(members), everything, integer)
                 h.run()
                 _check(h)
                 h.changeColsIntegrality(len(members), everything, continuous)
-                x = np.round(np.asarray(h.getSolution().col_value))
-            seen.append(np.round(x))
-            bounds.append(round(h.getInfo().objective_function_value))
-        out[i] = (bounds[0], bounds[1])
+                saw(np.round(np.asarray(h.getSolution().col_value)))
+                ends[k] = h.getInfo().objective_function_value
+        out[i] = (round(ends[0]), round(ends[1]))
     return out
+
+
+def decided_without_integers(lp_min: float, lp_max: float, seen_min: float, seen_max: float):
+    """A cell's range as far as the rule needs it, when its LP ends are fractional, or None when only
+    the integer programs can tell. The LP's ends, rounded inward, hold the integer ends from outside:
+    under 5 apart, the cell is narrow whatever the integers say. Or the integral points seen so far
+    span 5, and it is wide. Either way the integer programs (most of the time, when there are any)
+    are not needed."""
+    outer = (math.ceil(lp_min - 1e-7), math.floor(lp_max + 1e-7))
+    if outer[1] - outer[0] < MIN_RANGE:
+        return outer
+    if seen_max - seen_min >= MIN_RANGE:
+        return seen_min, seen_max
+    return None
 
 
 def _check(h) -> None:
@@ -454,10 +547,11 @@ def protect(system: System, secondary: bool = True) -> Outcome:
     master = Master(system)
     relaxed = LinearAttacker(system)
     seen: dict = {}
+    witnesses: list[np.ndarray] = []   # the rounds' patterns differ, the cells and equations do not
     tight = False
     for rounds in range(1, MAX_ROUNDS + 1):
         pattern = master.solve()
-        ranges = intervals(system, pattern, seen)
+        ranges = intervals(system, pattern, seen, witnesses=witnesses)
         bad = narrow(ranges)
         if not bad:
             if tight:
