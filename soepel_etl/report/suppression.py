@@ -52,6 +52,7 @@ WITNESSES_KEPT = 256
 MASTER_NODES = 5000
 MASTER_SECONDS = 120.0
 INF = highspy.kHighsInf
+SENSES = (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize)
 
 
 def new_highs() -> highspy.Highs:
@@ -181,7 +182,7 @@ class LinearAttacker:
         """The LP width of cell i and, per published cell, a bound on how much freeing it adds."""
         ends, weights = [], {}
         zeros = np.zeros(self.n)
-        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+        for sense in SENSES:
             self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), zeros)
             self.h.changeColCost(i, 1.0)
             self.h.changeObjectiveSense(sense)
@@ -291,7 +292,6 @@ def solve_ranges(members: list[int], rows: list[tuple[dict[int, int], float]], l
     _set_matrix(lp, [{col[i]: c for i, c in r.items()} for r, _ in rows], len(members))
     h.passModel(lp)
     out = {}
-    zeros = np.zeros(len(members))
     everything = np.arange(len(members), dtype=np.int32)
     integer = np.array([highspy.HighsVarType.kInteger] * len(members))
     continuous = np.array([highspy.HighsVarType.kContinuous] * len(members))
@@ -308,34 +308,36 @@ def solve_ranges(members: list[int], rows: list[tuple[dict[int, int], float]], l
         if seen:
             low, high = np.minimum(low, x), np.maximum(high, x)
 
+    def solve(costs: np.ndarray, sense) -> np.ndarray:
+        h.changeColsCost(len(members), everything, costs)
+        h.changeObjectiveSense(sense)
+        h.run()
+        _check(h)
+        return np.asarray(h.getSolution().col_value)
+
+    def integral(x: np.ndarray) -> bool:
+        return np.abs(x - np.round(x)).max(initial=0.0) <= 1e-7
+
     if seen and len(todo) > 2:
         # Two more points for the price of two solves: the wanted cells all as low, then all as high,
         # as they can go together. Most cells are then seen 5 apart and need no solve of their own
         # (a family with every cell hidden, as withholding asks, has hundreds).
         together = np.zeros(len(members))
         together[[col[i] for i in todo]] = 1.0
-        h.changeColsCost(len(members), everything, together)
-        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
-            h.changeObjectiveSense(sense)
-            h.run()
-            _check(h)
-            x = np.asarray(h.getSolution().col_value)
-            if np.abs(x - np.round(x)).max(initial=0.0) <= 1e-7:   # only an integral vertex is a witness
+        for sense in SENSES:
+            x = solve(together, sense)
+            if integral(x):   # only an integral vertex is a witness
                 saw(np.round(x))
     for i in todo:
         if seen and high[col[i]] - low[col[i]] >= MIN_RANGE:
             out[i] = (low[col[i]], high[col[i]])
             continue
-        senses = (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize)
+        just_i = np.zeros(len(members))
+        just_i[col[i]] = 1.0
         ends, fractional = [], []
-        for sense in senses:
-            h.changeColsCost(len(members), everything, zeros)
-            h.changeColCost(col[i], 1.0)
-            h.changeObjectiveSense(sense)
-            h.run()
-            _check(h)
-            x = np.asarray(h.getSolution().col_value)
-            fractional.append(np.abs(x - np.round(x)).max(initial=0.0) > 1e-7)
+        for sense in SENSES:
+            x = solve(just_i, sense)
+            fractional.append(not integral(x))
             if not fractional[-1]:
                 saw(np.round(x))
             ends.append(h.getInfo().objective_function_value)
@@ -344,16 +346,12 @@ def solve_ranges(members: list[int], rows: list[tuple[dict[int, int], float]], l
             if decided is not None:
                 out[i] = decided
                 continue
-        for k, sense in enumerate(senses):
+        for k, sense in enumerate(SENSES):
             if fractional[k]:   # a fractional vertex: the integer program
-                h.changeColsCost(len(members), everything, zeros)
-                h.changeColCost(col[i], 1.0)
-                h.changeObjectiveSense(sense)
                 h.changeColsIntegrality(len(members), everything, integer)
-                h.run()
-                _check(h)
+                x = solve(just_i, sense)
                 h.changeColsIntegrality(len(members), everything, continuous)
-                saw(np.round(np.asarray(h.getSolution().col_value)))
+                saw(np.round(x))
                 ends[k] = h.getInfo().objective_function_value
         out[i] = (round(ends[0]), round(ends[1]))
     return out
