@@ -16,8 +16,10 @@ its minimum and maximum over non-negative integers:
   unknown has unknown work in month 12 (definitions.md, "Work after outflow": null when not observed);
 - the page states the persons in each table's suppressed cells: one more equation per table.
 
-Written independently of the package's solver (SciPy's interface to HiGHS, LP first: an integral
-optimal vertex is the integer optimum; otherwise the integer program).
+Written independently of the package's solver: its own equations, its own model and no shortcut.
+Every end of every suppressed cell is solved: the LP first (HiGHS, one model per family whose
+objective moves from cell to cell, so each solve starts from the last basis); an integral optimal
+vertex is the integer optimum, otherwise SciPy's integer program decides.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import highspy
 import numpy as np
 import openpyxl
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 from soepel_etl.reference import shipped_reference_dir
 from tests.report.helpers import parse_key, parse_number, parse_tables
@@ -189,22 +192,55 @@ def _solve(shown: dict, equations: list[tuple[dict, float]]) -> dict[tuple, tupl
     hi = np.array([9.0 if shown[k] == "<10" else BIG for k in unknown])
     assert all(shown[k] in ("<10", "x") for k in unknown), "a count shown as neither number, <10 nor x"
     a = np.array(rows) if rows else np.zeros((0, len(unknown)))
+    lp = _LinearProgram(a, np.array(rhs, dtype=float), lo, hi)
     out = {}
     for i, k in enumerate(unknown):
         ends = []
         for sign in (1.0, -1.0):
-            c = np.zeros(len(unknown))
-            c[i] = sign
-            res = linprog(c, A_eq=a if len(rows) else None, b_eq=np.array(rhs) if rows else None,
-                          bounds=list(zip(lo, hi)), method="highs")
-            assert res.status == 0, ("the published numbers admit no solution", res.message)
-            if np.abs(res.x - np.round(res.x)).max() > 1e-7:
+            x = lp.minimise(i, sign)
+            if np.abs(x - np.round(x)).max() > 1e-7:
+                c = np.zeros(len(unknown))
+                c[i] = sign
                 res = milp(c, constraints=[LinearConstraint(a, rhs, rhs)] if rows else [],
                            integrality=np.ones(len(unknown)), bounds=Bounds(lo, hi))
                 assert res.status == 0, res.message
-            ends.append(round(res.x[i]))
+                x = res.x
+            ends.append(round(x[i]))
         out[k] = (ends[0], ends[1])
     return out
+
+
+class _LinearProgram:
+    """min sign·x[i] subject to a·x = rhs, lo <= x <= hi, for one cell after another on one model."""
+
+    def __init__(self, a: np.ndarray, rhs: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+        self.h = highspy.Highs()
+        self.h.setOptionValue("output_flag", False)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
+        lp.col_cost_ = np.zeros(a.shape[1])
+        lp.col_lower_, lp.col_upper_ = lo.astype(float), hi.astype(float)
+        lp.row_lower_ = lp.row_upper_ = rhs
+        columns = a.T   # HiGHS takes the matrix column by column
+        rows_of = [np.flatnonzero(column) for column in columns]
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.cumsum([0] + [len(r) for r in rows_of]).astype(np.int32)
+        lp.a_matrix_.index_ = (np.concatenate(rows_of) if rows_of else np.zeros(0)).astype(np.int32)
+        lp.a_matrix_.value_ = (np.concatenate([c[r] for c, r in zip(columns, rows_of)]) if rows_of
+                               else np.zeros(0)).astype(float)
+        self.h.passModel(lp)
+        self.cell: int | None = None
+
+    def minimise(self, i: int, sign: float) -> np.ndarray:
+        if self.cell is not None and self.cell != i:
+            self.h.changeColCost(self.cell, 0.0)
+        self.cell = i
+        self.h.changeColCost(i, sign)
+        self.h.run()
+        status = self.h.getModelStatus()
+        assert status == highspy.HighsModelStatus.kOptimal, (
+            "the published numbers admit no solution", self.h.modelStatusToString(status))
+        return np.asarray(self.h.getSolution().col_value)
 
 
 def attack(paths: dict) -> dict[str, dict[tuple, tuple[int, int]]]:

@@ -40,13 +40,12 @@ def _family(system: suppression.System, secondary: bool) -> tuple:
 
 
 @pytest.fixture(scope="module")
-def publiek_reports(warehouse, tmp_path_factory) -> dict:
-    """Every publiek report, written by write_report. Selections can hold the same family exactly (a
-    pilot whose outflows are one RMC region's, a family the pooling does not touch: 55 of the 102
-    families here); its suppression search is then the same computation, so it is solved once and
-    the outcome reused. Each report is still attacked on its own below."""
-    out = tmp_path_factory.mktemp("publiek")
-    reports, solved = {}, {}
+def solved_once():
+    """Selections can hold the same family exactly (a pilot whose outflows are one RMC region's, a
+    family the pooling does not touch: 55 of the 102 families of publiek_reports); its suppression
+    search is then the same computation, so within this module it is solved once and the outcome
+    reused. Every report is still built, written and attacked on its own."""
+    solved: dict[tuple, suppression.Outcome] = {}
     protect = suppression.protect
 
     def once(system: suppression.System, secondary: bool = True) -> suppression.Outcome:
@@ -57,11 +56,19 @@ def publiek_reports(warehouse, tmp_path_factory) -> dict:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(suppression, "protect", once)
-        for region, pilot in _selections(warehouse):
-            for pool in (None, 2):
-                name = f"{region or pilot or 'alle'}{'-pool2' if pool else ''}"
-                reports[name] = write_report(warehouse, out, "publiek", rmc_region=region, pilot=pilot,
-                                             pool_cohorts=pool)
+        yield solved
+
+
+@pytest.fixture(scope="module")
+def publiek_reports(warehouse, tmp_path_factory, solved_once) -> dict:
+    """Every publiek report, written by write_report."""
+    out = tmp_path_factory.mktemp("publiek")
+    reports = {}
+    for region, pilot in _selections(warehouse):
+        for pool in (None, 2):
+            name = f"{region or pilot or 'alle'}{'-pool2' if pool else ''}"
+            reports[name] = write_report(warehouse, out, "publiek", rmc_region=region, pilot=pilot,
+                                         pool_cohorts=pool)
     return reports
 
 
@@ -97,9 +104,9 @@ def test_no_person_count_from_1_to_9(publiek_reports):
                     assert not any(isinstance(v, (int, float)) and 0 < v < 10 for v in row[1:]), (name, table_id)
 
 
-def test_zeros_are_shown(reports):
+def test_zeros_are_shown(publiek_reports):
     """Zeros are real zeros, shown as 0: the status tables of the whole warehouse have some."""
-    tables = parse_tables(reports["publiek"]["html"].read_text(encoding="utf-8"))
+    tables = parse_tables(publiek_reports["alle"]["html"].read_text(encoding="utf-8"))
     zeros = [c for t in tables.values() if t["family"] for row in _body(t) for c in row[1:]
              if parse_number(c["n"]) == 0.0]
     assert zeros
@@ -129,7 +136,7 @@ def test_attacker_narrows_cells_without_secondary_suppression(warehouse, tmp_pat
 
 
 @pytest.fixture(scope="module")
-def pilot_report(warehouse):
+def pilot_report(warehouse, solved_once):
     """The publiek report of a pilot as data (its suppression search takes many rounds)."""
     return build_report(read_inputs(warehouse, Selection(pilot="IJV")), "publiek")
 
