@@ -55,6 +55,41 @@ def write_delivery(path: Path, header: list[str], rows: list[dict], *, delimiter
     return path
 
 
+# Session fixtures are built once per xdist worker. The tests of a folder that shares them (its
+# conftest.py) therefore run in one worker, and every other test file is a unit of its own, as
+# --dist loadfile would make it (scripts/test.sh runs --dist loadgroup).
+SHARED_SESSION_FIXTURES = ("tests/report/", "tests/airflow/", "tests/reliability/")
+
+
+@pytest.hookimpl(tryfirst=True)    # before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            path = item.nodeid.split("::")[0]
+            group = next((folder for folder in SHARED_SESSION_FIXTURES if path.startswith(folder)), path)
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+# Session fixtures are built once per xdist worker. Under --dist loadfile (scripts/test.sh) the test
+# files of a folder that shares them in its conftest.py therefore go to one worker as one unit, so
+# each is built once; every other file is a unit of its own. (xdist's own --dist loadgroup renames
+# node ids in a way pytest 9 no longer honours, hence a scheduler.)
+SHARED_SESSION_FIXTURES = ("tests/report/", "tests/airflow/", "tests/reliability/")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFixtureScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return next((folder for folder in SHARED_SESSION_FIXTURES if path.startswith(folder)), path)
+
+    return SharedFixtureScheduling(config, log)
+
+
 @pytest.fixture
 def landing(tmp_path) -> Path:
     folder = tmp_path / "landing"
