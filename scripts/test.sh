@@ -9,7 +9,7 @@ bash scripts/install_browser.sh     # Debian's chromium for the report's browser
 bash scripts/install_services.sh    # PostgreSQL, redis-server and the `stack` extra for tests/stack (idempotent)
 mkdir -p artifacts
 set +e
-.venv/bin/python -m pytest -n 2 --dist loadfile -p no:cacheprovider --durations=30 "$@"
+.venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -p no:cacheprovider --durations=30 "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

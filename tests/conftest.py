@@ -55,21 +55,6 @@ def write_delivery(path: Path, header: list[str], rows: list[dict], *, delimiter
     return path
 
 
-# Session fixtures are built once per xdist worker. The tests of a folder that shares them (its
-# conftest.py) therefore run in one worker, and every other test file is a unit of its own, as
-# --dist loadfile would make it (scripts/test.sh runs --dist loadgroup).
-SHARED_SESSION_FIXTURES = ("tests/report/", "tests/airflow/", "tests/reliability/")
-
-
-@pytest.hookimpl(tryfirst=True)    # before xdist reads the groups
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            path = item.nodeid.split("::")[0]
-            group = next((folder for folder in SHARED_SESSION_FIXTURES if path.startswith(folder)), path)
-            item.add_marker(pytest.mark.xdist_group(group))
-
-
 # Session fixtures are built once per xdist worker. Under --dist loadfile (scripts/test.sh) the test
 # files of a folder that shares them in its conftest.py therefore go to one worker as one unit, so
 # each is built once; every other file is a unit of its own. (xdist's own --dist loadgroup renames
@@ -88,6 +73,21 @@ def pytest_xdist_make_scheduler(config, log):
             return next((folder for folder in SHARED_SESSION_FIXTURES if path.startswith(folder)), path)
 
     return SharedFixtureScheduling(config, log)
+
+
+# The units that take minutes go first (scripts/test.sh turns off xdist's ordering by number of
+# tests), so the short files fill the end of both workers instead of one worker waiting for the
+# other's last long unit.
+LONGEST_FIRST = ("tests/report/", "tests/stack/", "tests/reliability/", "tests/airflow/", "tests/install/",
+                 "tests/equivalence/")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return next((i for i, folder in enumerate(LONGEST_FIRST) if path.startswith(folder)), len(LONGEST_FIRST))
+    items.sort(key=rank)    # stable: each file keeps its own order
 
 
 @pytest.fixture
