@@ -49,8 +49,13 @@ def _fs(base: Path) -> dict:
 
 
 def _site(docs: Path) -> dict:
+    # GX's own page views, but with their Jinja templates compiled once per process (docs_views.py)
+    from . import docs_views   # imports GX: only when a context is built
+
+    sections = {name: {"view": docs_views.page_view()} for name in ("expectations", "validations", "profiling")}
     return {"class_name": "SiteBuilder", "show_how_to_buttons": False, "store_backend": _fs(docs),
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}}
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "view": docs_views.index_page_view()},
+            "site_section_builders": sections}
 
 
 class SharedContext:

@@ -287,6 +287,25 @@ def test_data_docs_render_only_this_runs_validations_and_equal_a_full_rebuild(la
     assert pages == _data_docs_pages(full)
 
 
+def test_data_docs_compile_their_page_templates_once_per_process(landing, warehouse, monkeypatch):
+    """GX makes its page views anew at every build, each with a Jinja environment of its own; the
+    site's views share one (soepel_etl/quality/docs_views.py), so a later run compiles no template.
+    The pages stay GX's own: the full-rebuild test above compares a run's pages with GX's."""
+    import jinja2
+
+    deliver(landing, "onderwijs_25PZ_20200315.csv", rows(25))
+    run_pipeline(landing, warehouse)
+    compiled = []
+    real = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile",
+                        lambda self, source, name=None, *a, **k: compiled.append(name) or real(self, source, name, *a, **k))
+    deliver(landing, "onderwijs_25PZ_20200415.csv", rows(27, prefix="F"))
+    run_pipeline(landing, warehouse)
+    pages = warehouse / "_meta/quality/data_docs/validations"
+    assert {"raw_onderwijs", "staged_onderwijs"} <= {p.relative_to(pages).parts[0] for p in pages.rglob("*.html")}
+    assert compiled == []
+
+
 def test_data_docs_from_other_suites_are_rendered_again_from_scratch(landing, warehouse, request):
     from soepel_etl.quality.runner import DOCS_SUITES
 
