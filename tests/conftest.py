@@ -62,6 +62,7 @@ def write_delivery(path: Path, header: list[str], rows: list[dict], *, delimiter
 SHARED_SESSION_FIXTURES = ("tests/report/", "tests/airflow/", "tests/reliability/")
 
 
+@pytest.hookimpl(optionalhook=True)   # an xdist hook: pytest -p no:xdist must still run
 def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") != "loadfile":
         return None
