@@ -42,24 +42,30 @@ def _family(system: suppression.System, secondary: bool) -> tuple:
             tuple(map(tuple, system.groups)), secondary)
 
 
+def _once(compute, key):
+    """``compute``, answering again from memory for arguments whose ``key`` it has seen."""
+    done = {}
+
+    def call(*args, **kwargs):
+        k = key(*args, **kwargs)
+        if k not in done:
+            done[k] = compute(*args, **kwargs)
+        return done[k]
+    return call
+
+
 @pytest.fixture(scope="module")
 def solved_once():
     """Selections can hold the same family exactly (a pilot whose outflows are one RMC region's, a
     family the pooling does not touch: 55 of the 102 families of publiek_reports); its suppression
     search is then the same computation, so within this module it is solved once and the outcome
     reused. Every report is still built, written and attacked on its own."""
-    solved: dict[tuple, suppression.Outcome] = {}
     protect = suppression.protect
-
-    def once(system: suppression.System, secondary: bool = True) -> suppression.Outcome:
-        key = _family(system, secondary)
-        if key not in solved:
-            solved[key] = protect(system, secondary=secondary)
-        return solved[key]
-
+    once = _once(lambda system, secondary=True: protect(system, secondary=secondary),
+                 lambda system, secondary=True: _family(system, secondary))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(suppression, "protect", once)
-        yield solved
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -69,14 +75,8 @@ def publiek_reports(warehouse, tmp_path_factory, solved_once) -> dict:
     same SVG (tests/report/test_report_numbers.py: test_same_warehouse_same_bytes); the charts
     themselves are checked by test_charts_draw_only_what_their_tables_show, which draws its own."""
     out = tmp_path_factory.mktemp("publiek")
-    reports, drawn = {}, {}
-
-    def chart_once(table):
-        key = hashlib.sha256(pickle.dumps(table)).digest()
-        if key not in drawn:
-            drawn[key] = charts.chart_svg(table)
-        return drawn[key]
-
+    reports = {}
+    chart_once = _once(charts.chart_svg, lambda table: hashlib.sha256(pickle.dumps(table)).digest())
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(html, "chart_svg", chart_once)
         for region, pilot in _selections(warehouse):
