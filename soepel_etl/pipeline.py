@@ -337,6 +337,12 @@ def build_only(settings: Settings, force: bool = False, wait_seconds: float = 0)
     return _transaction(settings, work, wait_seconds)
 
 
+def warm_up() -> float:
+    """Ready this process to run stages in the processes it forks: GX imported and its context
+    built (Airflow's task parents, soepel_airflow/warm_up.py); the seconds it took, 0 when ready."""
+    return quality.warm_up()
+
+
 def write_report(warehouse: Path, out: Path, **selection) -> dict:
     """The report stage (``soepel_etl.report.write_report``), imported when asked for: a run that
     only loads and builds never loads the report's plotting libraries."""

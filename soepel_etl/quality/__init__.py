@@ -18,11 +18,13 @@ See docs/quality.md.
 from __future__ import annotations
 
 from ..warehouse.transaction import Transaction
+from . import context
 from .build_checks import BuildChecks
 from .policy import CRITICAL, WARNING
 from .runner import QualityFailure, QualityRun
 
-__all__ = ["BuildChecks", "QualityFailure", "QualityRun", "CRITICAL", "WARNING", "open_run", "check_build"]
+__all__ = ["BuildChecks", "QualityFailure", "QualityRun", "CRITICAL", "WARNING", "open_run", "check_build",
+           "warm_up"]
 
 
 def open_run(tx: Transaction) -> QualityRun:
@@ -34,3 +36,9 @@ def check_build(run: QualityRun, checks: BuildChecks) -> None:
     """Validate the reductions of core tables and marts the build's observer collected
     (``core_<table>``/``marts_<table>``/``regression_<check>`` → DataFrame)."""
     run.check("build", checks.frames)
+
+
+def warm_up() -> float:
+    """Import GX and build its context now (:func:`.context.warm_up`), in a process that will fork
+    the processes that validate; the seconds it took, 0 when it was ready."""
+    return context.warm_up()

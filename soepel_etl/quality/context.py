@@ -58,6 +58,13 @@ def _site(docs: Path) -> dict:
             "site_section_builders": sections}
 
 
+def _remove_if_mine(folder: Path, owner: int) -> None:
+    # a context built before a fork (Airflow's task parents, soepel_airflow/warm_up.py) is shared
+    # by the forked processes: only the process that made the folder removes it
+    if os.getpid() == owner:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 class SharedContext:
     """An ephemeral GX context with the project's suites, its data source and checkpoints."""
 
@@ -71,7 +78,7 @@ class SharedContext:
         # GX's filesystem stores write into the folder they read from and the project may be
         # read-only: the context reads a private copy of the suites (package data, no personal data)
         self._suites = Path(tempfile.mkdtemp(prefix="soepel-gx-suites-"))
-        atexit.register(shutil.rmtree, self._suites, True)
+        atexit.register(_remove_if_mine, self._suites, os.getpid())
         for name, text in texts.items():
             (self._suites / f"{name}.json").write_text(text, encoding="utf-8")
         # results and docs go to the run's transaction (use()); until then, to an empty placeholder
@@ -139,8 +146,9 @@ def shared() -> SharedContext:
 
 
 def warm_up() -> float:
-    """Import GX and build the context now (e.g. in a worker before it forks task processes);
-    returns the seconds it took (0 when it was ready)."""
+    """Import GX and build the context now, in a process that forks task processes (Airflow's
+    scheduler for the LocalExecutor, a Celery worker: soepel_airflow/warm_up.py), so that each of
+    them inherits it; returns the seconds it took (0 when it was ready)."""
     with _lock:
         ready = _shared is not None
         started = time.perf_counter()

@@ -275,6 +275,9 @@ def stack_run(request, stack_site):
         out["grid_run"] = loaded_run
         out["grid_html"] = _screenshot(stack, api, loaded_run, shot)
         out["screenshot"] = shot
+        logs = stack.container_path("/opt/airflow/logs")
+        out["task_logs"] = {p.relative_to(logs).as_posix(): p.read_text(errors="replace")
+                            for p in logs.rglob("*.log") if "dag_id=" in p.as_posix()}
         yield out
     finally:
         if reference.poll() is None:
@@ -286,6 +289,10 @@ def stack_run(request, stack_site):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for name in os.listdir(stack.logs):
             shutil.copy(stack.logs / name, ARTIFACTS / f"{executor}-{name}")
+        task_logs = stack.container_path("/opt/airflow/logs")
+        if task_logs.is_dir():      # the task logs (Airflow's own folder layout), for a failed run's reader
+            shutil.rmtree(ARTIFACTS / f"{executor}-task-logs", ignore_errors=True)
+            shutil.copytree(task_logs, ARTIFACTS / f"{executor}-task-logs")
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -355,3 +362,21 @@ def test_mapped_ingest_tasks_are_labelled_by_file_in_api_and_ui(stack_run):
     assert shot.is_file() and shot.stat().st_size > 10_000
     visible = stack_run["grid_html"]
     assert sum(label in visible for label in labels) >= min(3, len(labels)), "file labels not on the page"
+
+
+def test_task_processes_inherit_great_expectations_from_their_parent(stack_run):
+    """GX is imported once in the process that forks the task processes (the scheduler for the
+    LocalExecutor, each Celery worker), not again in each ingest and build task
+    (plugins/soepel_airflow/warm_up.py)."""
+    stack = stack_run["stack"]
+    parents = (["airflow-scheduler"] if stack_run["executor"] == "LocalExecutor"
+               else ["airflow-worker-1", "airflow-worker-2"])
+    for name in parents:
+        assert "Great Expectations imported and its context built" in stack.log_tail(name, chars=10**8), name
+    # the ingest and build tasks that validated (the quality summary line; a batch of one rejected
+    # file validates nothing), each with the context it was born with
+    validating = {path: text for path, text in stack_run["task_logs"].items()
+                  if " suite validations, data docs in " in text}
+    assert len(validating) >= 4, sorted(stack_run["task_logs"])
+    built_again = sorted(path for path, text in validating.items() if "GX context built" in text)
+    assert not built_again, built_again
