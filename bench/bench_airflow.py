@@ -1,6 +1,7 @@
 """Benchmark: the demo landing zone through Airflow, against ``soepel-etl run`` in the same run.
 
-    .venv/bin/python bench/bench_airflow.py [--persons 5000] [--seed 20240401] [--stack] [--out FILE]
+    .venv/bin/python bench/bench_airflow.py [--persons 5000] [--seed 20240401] [--stack [--warm-up-baseline]]
+        [--skip-dags-test] [--out FILE]
 
 1. Generates the README's demo landing zone (``soepel-etl generate``: ~340 files, 5 000 persons).
 2. Baseline: ``soepel-etl run`` on it, in a fresh process.
@@ -14,7 +15,9 @@
    Docs), commit and catalog measured inside.
 5. ``--stack``: the ingest DAG under the real stack of docker-compose.yml with the LocalExecutor
    (PostgreSQL; tests/stack/stack.py's harness, ``scripts/install_services.sh`` installs it):
-   the DAG run's duration and its tasks'.
+   the DAG run's duration and its tasks'. ``--warm-up-baseline`` first runs the same stack with
+   ``SOEPEL_WARM_UP=false`` (every task process imports GX itself), the baseline of the scheduler's
+   warm-up (docs/airflow.md, "Task start-up").
 
 Targets (issue 14, point 1): the three DAGs under ``airflow dags test`` in at most 60 s together;
 the stack's ingest DAG in at most 120 s. The machine is shared: the load average at start and end is
@@ -174,8 +177,10 @@ def probe(landing: Path, tmp: Path) -> dict:
     return result
 
 
-def stack_ingest(landing: Path, tmp: Path) -> dict:
-    """The ingest DAG under LocalExecutor + PostgreSQL (tests/stack harness), on the same landing zone."""
+def stack_ingest(landing: Path, tmp: Path, warm_up: bool = True) -> dict:
+    """The ingest DAG under LocalExecutor + PostgreSQL (tests/stack harness), on the same landing zone.
+    ``warm_up=False``: with ``SOEPEL_WARM_UP=false`` (each task process imports GX itself), the
+    baseline of plugins/soepel_airflow/warm_up.py."""
     import shutil
 
     sys.path.insert(0, str(ROOT))
@@ -183,12 +188,13 @@ def stack_ingest(landing: Path, tmp: Path) -> dict:
     from tests.stack.test_stack import Api, _variables, _wait
 
     wheel_dir, site = tmp / "wheel", tmp / "site"
-    subprocess.run(["bash", str(ROOT / "scripts" / "build_wheel.sh"), str(wheel_dir)], cwd=ROOT, check=True,
-                   capture_output=True, timeout=600)
-    [wheel] = wheel_dir.glob("soepel_etl-*.whl")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(site),
-                    str(wheel)], check=True, capture_output=True, timeout=600)
-    root = tmp / "stack"
+    if not site.is_dir():
+        subprocess.run(["bash", str(ROOT / "scripts" / "build_wheel.sh"), str(wheel_dir)], cwd=ROOT, check=True,
+                       capture_output=True, timeout=600)
+        [wheel] = wheel_dir.glob("soepel_etl-*.whl")
+        subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target",
+                        str(site), str(wheel)], check=True, capture_output=True, timeout=600)
+    root = tmp / ("stack" if warm_up else "stack-without-warm-up")
     root.mkdir()
     shutil.copytree(landing, root / "landing")
     then = time.time() - 600      # older than the settle period
@@ -196,6 +202,8 @@ def stack_ingest(landing: Path, tmp: Path) -> dict:
         os.utime(path, (then, then))
     variables = _variables(root, "LocalExecutor")
     variables["SOEPEL_PSEUDONYM_KEY"] = KEY
+    if not warm_up:
+        variables["SOEPEL_WARM_UP"] = "false"       # .env reaches every service (env_file)
     stack = Stack(root, variables, (), site)
     started = time.monotonic()
     try:
@@ -239,7 +247,7 @@ def stack_ingest(landing: Path, tmp: Path) -> dict:
         raise AssertionError(f"expected one ingest run that loaded the files, got {len(working)}: "
                              f"{[(r['dag_run_id'], r['state']) for r, _ in per_run]}")
     [(run, tasks)] = working
-    return {"executor": "LocalExecutor", "stack_start_s": round(up, 1), "state": run["state"],
+    return {"executor": "LocalExecutor", "warm_up": warm_up, "stack_start_s": round(up, 1), "state": run["state"],
             "run_id": run["dag_run_id"], "run_type": run.get("run_type"),
             "trigger_to_all_done_s": round(wall, 1), "dag_run_s": round(seconds(run), 1),
             "in_tasks_s": round(sum(t["seconds"] for t in tasks), 1), "tasks": tasks,
@@ -253,6 +261,9 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=20240401)
     parser.add_argument("--stack", action="store_true", help="also the ingest DAG under LocalExecutor + PostgreSQL")
+    parser.add_argument("--warm-up-baseline", action="store_true",
+                        help="with --stack: first the same stack with SOEPEL_WARM_UP=false, the baseline of the "
+                             "task parents' GX warm-up (docs/airflow.md, 'Task start-up')")
     parser.add_argument("--skip-dags-test", action="store_true", help="only the baseline, probe (and --stack)")
     parser.add_argument("--out", type=Path, default=None, help="write the JSON here too")
     args = parser.parse_args()
@@ -283,11 +294,16 @@ def main() -> None:
                                      "max": max(mapped, default=None)}
             dags["ratio_to_baseline"] = round(dags["total_s"] / result["baseline_soepel_etl_run_s"], 2)
             dags["met"] = dags["total_s"] <= 60
+        if args.stack and args.warm_up_baseline:
+            cold = result["stack_without_warm_up"] = stack_ingest(landing, tmp, warm_up=False)
+            cold["per_file_s"] = round(cold["dag_run_s"] / len(files), 3)
         if args.stack:
             st = result["stack"] = stack_ingest(landing, tmp)
             st["per_file_s"] = round(st["dag_run_s"] / len(files), 3)
             st["met"] = (st["state"] == "success" and st["dag_run_s"] <= 120
                          and sum(st["load_outcomes"].values()) == len(files))
+            if "stack_without_warm_up" in result:
+                st["ratio_to_without_warm_up"] = round(st["dag_run_s"] / result["stack_without_warm_up"]["dag_run_s"], 2)
     result["load_average_end"] = _load()
     text = json.dumps(result, indent=1)
     print(text)
