@@ -215,7 +215,11 @@ def build_stage(settings: Settings, tx: Transaction, checks: quality.QualityRun,
     quality.check_build(checks, observed)      # critical → raises, the run rolls back
     result.seconds["quality"] = round(time.perf_counter() - started, 2)
     write_build_record(tx, result, fingerprint)
+    started = time.perf_counter()
     changed = final_figures.final_changes(tx.root / final_figures.OUTFLOWS, tx.tmp / final_figures.OUTFLOWS)
+    result.seconds["final changes"] = round(time.perf_counter() - started, 2)
+    log.info("build outside the tables: prepare %.1fs, quality %.1fs, final changes %.1fs",
+             result.seconds["prepare"], result.seconds["quality"], result.seconds["final changes"])
     if changed:
         final_figures.write_changes(changed, tx.run_id, tx.add_file(f"{final_figures.CHANGES}/{tx.run_id}.parquet"))
         log.warning("final figures changed for %d outflow(s) by corrections to their records:",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -188,6 +189,7 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
 
     ``observer`` (the pipeline passes the quality run's) sees each table while it is at hand, and its
     ``build_finished(con, coverage)`` runs on the build's connection once every table exists."""
+    started = time.perf_counter()
     con = connect(tx.tmp / "build", memory_limit)
     try:
         for source in SOURCES:
@@ -206,6 +208,8 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
                 coverage.reference_month or "0000-01", *_month_label_range(con, coverage)):
             con.execute(statement)
         result = BuildResult(coverage, reference_date)
+        # the views, reference tables, coverage and macros every model needs (no table yet)
+        prepared = round(time.perf_counter() - started, 2)
         runner = Runner(con, tx, observer)
         runner.run_whole()
         ranges = person_ranges(con, person_months_per_range)
@@ -213,7 +217,7 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
         runner.run_ranges(ranges, person_range_macro)
         runner.run_last()
         runner.log_times()
-        result.rows, result.seconds = runner.rows, runner.seconds
+        result.rows, result.seconds = runner.rows, {"prepare": prepared, **runner.seconds}
         result.provisional_outflows = con.execute(
             "SELECT count(*) FILTER (WHERE NOT final_24) FROM marts_outflow_outcomes").fetchone()[0]
         if observer is not None:
@@ -224,11 +228,31 @@ def build(tx: Transaction, reference_dir: Path, reference_date: dt.date, loaded_
 
 
 def _month_label_range(con, coverage: Coverage) -> tuple[int, int]:
-    """The first and last month any per-person table holds (the range of the month labels). A sender
+    """The first and last month any per-person table may hold (the range of the month labels). A sender
     ahead of the slowest active one delivers months beyond both coverage months; they stay in
-    core/employment_months and need their text too."""
-    first, latest = con.execute(
-        "SELECT min(m), max(l) FROM (SELECT min(month_index(enrolment_start)) AS m, NULL AS l FROM current_onderwijs "
-        "UNION ALL SELECT min(month_index), max(month_index) FROM stg_werk_ranked)").fetchone()
+    core/employment_months and need their text too.
+
+    A label too many costs nothing, so the range is read cheaply rather than exactly: enrolment
+    starts over every staged version (not only the current one, which needs a window over the
+    source), and werk months from the staged files' Parquet statistics (no scan of the biggest source)."""
+    first = con.execute("SELECT min(month_index(enrolment_start)) FROM stg_onderwijs").fetchone()[0]
+    werk_first, latest = _werk_month_bounds(con)
+    if werk_first is not None:
+        first = werk_first if first is None else min(first, werk_first)
     first = min(first if first is not None else coverage.last_month_index, coverage.last_month_index)
     return first, max(coverage.last_month_index, first, latest if latest is not None else first)
+
+
+def _werk_month_bounds(con) -> tuple[int | None, int | None]:
+    """min and max ``month_index`` of staged werk: from the row groups' statistics when every file
+    has the column and every row group its statistics (DuckDB writes them), else by a scan."""
+    files = con.execute("SELECT path, has_surrogates FROM werk_files").fetchall()
+    if files and all(has for _, has in files):
+        low, high, missing = con.execute(
+            "SELECT min(CAST(stats_min_value AS BIGINT)), max(CAST(stats_max_value AS BIGINT)), "
+            "count(*) FILTER (WHERE stats_min_value IS NULL OR stats_max_value IS NULL) "
+            f"FROM parquet_metadata({[p for p, _ in files]!r}) WHERE path_in_schema = 'month_index'").fetchone()
+        if not missing and low is not None:
+            return int(low), int(high)
+    low, high = con.execute("SELECT min(month_index), max(month_index) FROM stg_werk_ranked").fetchone()
+    return low, high
