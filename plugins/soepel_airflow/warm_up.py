@@ -40,9 +40,14 @@ def warm_up() -> float:
     """Import GX and build the project's context in this process; the seconds it took (0: ready or off)."""
     if not enabled():
         return 0.0
-    from soepel_etl import pipeline
+    try:
+        from soepel_etl import pipeline
 
-    seconds = pipeline.warm_up()
+        seconds = pipeline.warm_up()
+    except Exception:     # never stop a scheduler or worker for it: each task then imports GX itself
+        log.warning("soepel: could not import Great Expectations before task processes fork; each task "
+                    "will import it itself", exc_info=True)
+        return 0.0
     if seconds:
         log.info("soepel: Great Expectations imported and its context built in %.1fs, before task "
                  "processes fork (pid %d)", seconds, os.getpid())

@@ -49,3 +49,14 @@ def test_a_forked_child_leaves_the_inherited_suites_folder(tmp_path):
     assert folder.is_dir()
     _remove_if_mine(folder, os.getpid())
     assert not folder.exists()
+
+
+def test_a_failed_warm_up_never_stops_the_scheduler_or_worker(monkeypatch, caplog):
+    from soepel_etl import pipeline
+
+    def broken():
+        raise ImportError("great_expectations is broken here")
+    monkeypatch.setattr(pipeline, "warm_up", broken)
+    monkeypatch.delenv(warm_up.ENV, raising=False)
+    assert warm_up.warm_up() == 0.0
+    assert "each task will import it itself" in caplog.text
