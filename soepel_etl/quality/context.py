@@ -105,6 +105,12 @@ class SharedContext:
         self.seconds = time.perf_counter() - started
         log.info("quality: GX context built in %.2fs (kept for this process)", self.seconds)
 
+    def has_suites(self, texts: dict[str, str]) -> bool:
+        """Its private copy of the suites is still on disk. GX reads a suite from it at every
+        validation, and a context may now live as long as a scheduler or Celery worker
+        (soepel_airflow/warm_up.py): a /tmp cleaner may remove the copy meanwhile."""
+        return all((self._suites / f"{name}.json").is_file() for name in texts)
+
     def use(self, results: Path, docs: Path) -> None:
         """Point validation results and Data Docs at this run's folders (call with the lock held)."""
         # GX has no public way to move a store: its filesystem backend keeps the folder here
@@ -140,7 +146,7 @@ def shared() -> SharedContext:
     global _shared
     texts = suite_texts()
     digest = _digest(texts)
-    if _shared is None or _shared.digest != digest:
+    if _shared is None or _shared.digest != digest or not _shared.has_suites(texts):
         _shared = SharedContext(texts, digest)
     return _shared
 

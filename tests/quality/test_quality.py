@@ -229,6 +229,27 @@ def test_gx_context_is_built_once_per_process_and_each_run_keeps_its_own_results
     assert load_of(second, "onderwijs_25PZ_20200315.csv")["rows_loaded"] == 30
 
 
+def test_a_context_whose_suites_copy_was_removed_is_built_again(tmp_path):
+    # a scheduler or Celery worker keeps the context for days (soepel_airflow/warm_up.py); GX reads
+    # the suites from the context's copy in /tmp at every validation, and a /tmp cleaner may remove it
+    import shutil
+
+    from soepel_etl.quality import context
+
+    deliver(tmp_path / "landing", "onderwijs_25PZ_20200315.csv", rows(5))
+    run_pipeline(tmp_path / "landing", tmp_path / "wh-first")
+    with context.lock():
+        before = context.shared()
+    shutil.rmtree(before._suites)
+    deliver(tmp_path / "landing-2", "onderwijs_25PZ_20200315.csv", rows(6))
+    summary = run_pipeline(tmp_path / "landing-2", tmp_path / "wh-second")
+    with context.lock():
+        assert context.shared() is not before
+    assert load_of(tmp_path / "wh-second", "onderwijs_25PZ_20200315.csv")["rows_loaded"] == 6
+    assert {s["suite"] for s in last_results(tmp_path / "wh-second")["suites"]} >= {"raw_onderwijs"}
+    assert summary.data_docs.is_file()
+
+
 # GX gives each collapsible block of a page a random id (uuid4) on every render
 _RANDOM_ID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
