@@ -30,6 +30,7 @@ import pytest
 
 from tests.stack.stack import REPO, Stack, env_file
 from tests.conftest import TEST_KEY_TEXT
+from tests.privacy import scan_text, secrets_of_landing
 
 pytestmark = pytest.mark.slow
 
@@ -278,6 +279,8 @@ def stack_run(request, stack_site):
         logs = stack.container_path("/opt/airflow/logs")
         out["task_logs"] = {p.relative_to(logs).as_posix(): p.read_text(errors="replace")
                             for p in logs.rglob("*.log") if "dag_id=" in p.as_posix()}
+        # every delivered identifier, birth date and the key, while the landing zone is still there
+        out["secrets"] = secrets_of_landing(landing, TEST_KEY_TEXT)
         yield out
     finally:
         if reference.poll() is None:
@@ -380,3 +383,15 @@ def test_task_processes_inherit_great_expectations_from_their_parent(stack_run):
     assert len(validating) >= 4, sorted(stack_run["task_logs"])
     built_again = sorted(path for path, text in validating.items() if "GX context built" in text)
     assert not built_again, built_again
+
+
+def test_no_identifier_birth_date_or_key_in_any_airflow_log(stack_run):
+    """What every service and task wrote to its log (the scheduler's and workers' too, which now
+    run the package's warm-up) holds no BSN, onderwijsnummer, birth date or key of the deliveries."""
+    secrets, stack = stack_run["secrets"], stack_run["stack"]
+    assert secrets.identifiers and secrets.birth_dates and secrets.key
+    logs = dict(stack_run["task_logs"])
+    logs |= {f"service {p.name}": p.read_text(errors="replace") for p in stack.logs.glob("*.log")}
+    assert any("soepel_etl" in text for text in logs.values())      # the package did log here
+    findings = [f for where, text in logs.items() for f in scan_text(text, secrets, where)]
+    assert not findings, findings[:10]
