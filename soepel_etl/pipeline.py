@@ -344,7 +344,7 @@ def build_only(settings: Settings, force: bool = False, wait_seconds: float = 0)
 def warm_up() -> float:
     """Ready this process to run stages in the processes it forks: GX imported and its context
     built (Airflow's task parents, soepel_airflow/warm_up.py); the seconds it took, 0 when ready."""
-    return quality.warm_up()
+    return quality.context.warm_up()
 
 
 def write_report(warehouse: Path, out: Path, **selection) -> dict:

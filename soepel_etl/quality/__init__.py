@@ -24,7 +24,7 @@ from .policy import CRITICAL, WARNING
 from .runner import QualityFailure, QualityRun
 
 __all__ = ["BuildChecks", "QualityFailure", "QualityRun", "CRITICAL", "WARNING", "open_run", "check_build",
-           "warm_up"]
+           "context"]
 
 
 def open_run(tx: Transaction) -> QualityRun:
@@ -36,9 +36,3 @@ def check_build(run: QualityRun, checks: BuildChecks) -> None:
     """Validate the reductions of core tables and marts the build's observer collected
     (``core_<table>``/``marts_<table>``/``regression_<check>`` → DataFrame)."""
     run.check("build", checks.frames)
-
-
-def warm_up() -> float:
-    """Import GX and build its context now (:func:`.context.warm_up`), in a process that will fork
-    the processes that validate; the seconds it took, 0 when it was ready."""
-    return context.warm_up()
