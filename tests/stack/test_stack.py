@@ -390,6 +390,9 @@ def test_no_identifier_birth_date_or_key_in_any_airflow_log(stack_run):
     run the package's warm-up) holds no BSN, onderwijsnummer, birth date or key of the deliveries."""
     secrets, stack = stack_run["secrets"], stack_run["stack"]
     assert secrets.identifiers and secrets.birth_dates and secrets.key
+    # the scan finds what it looks for: a delivered BSN and the key, planted in a line of text
+    planted = f"row {sorted(secrets.identifiers)[0]} key {secrets.key}"
+    assert len(scan_text(planted, secrets, "planted")) >= 2
     logs = dict(stack_run["task_logs"])
     logs |= {f"service {p.name}": p.read_text(errors="replace") for p in stack.logs.glob("*.log")}
     assert any("soepel_etl" in text for text in logs.values())      # the package did log here
