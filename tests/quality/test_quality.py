@@ -206,15 +206,23 @@ def test_gx_context_is_built_once_per_process_and_each_run_keeps_its_own_results
     # worker, `airflow dags test`, this test session) must reuse it, yet write only into its own warehouse
     import great_expectations as gx
 
+    from soepel_etl.quality import context
+
     first, second = tmp_path / "wh-first", tmp_path / "wh-second"
     for folder, n in ((tmp_path / "landing-first", 25), (tmp_path / "landing-second", 30)):
         deliver(folder, "onderwijs_25PZ_20200315.csv", rows(n))
     run_pipeline(tmp_path / "landing-first", first)
-    built = []
+    built, pointed = [], []
     real = gx.get_context
     monkeypatch.setattr(gx, "get_context", lambda *a, **k: built.append(1) or real(*a, **k))
+    with context.lock():
+        ctx = context.shared().ctx
+    real_update = ctx.update_data_docs_site
+    monkeypatch.setattr(ctx, "update_data_docs_site", lambda *a, **k: pointed.append(1) or real_update(*a, **k))
     summary = run_pipeline(tmp_path / "landing-second", second)
     assert built == []
+    # the run's folders are set on the context once, not again for each of its suites
+    assert len(pointed) == 1 and len(last_results(second)["suites"]) > 10
     assert summary.data_docs == second / "_meta/quality/data_docs/index.html" and summary.data_docs.is_file()
     for warehouse, n in ((first, 25), (second, 30)):
         results = last_results(warehouse)
