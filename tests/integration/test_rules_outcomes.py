@@ -1,20 +1,65 @@
 """marts/outflow_outcomes and marts/cohort_outcomes, rule by rule (definitions.md, "Outflow and
-cohorts", "Outcomes after outflow", "Consent and purpose")."""
+cohorts", "Outcomes after outflow", "Consent and purpose").
+
+A pipeline run is slow, so cases with the same coverage and reference date share one run, as in
+test_rules_work.py: each case (a function marked ``@case(<run>)`` above its test) adds its own
+hand-built persons to that run's scenario and returns them. The outcomes of an outflow are per
+person (and, for participation, per person and pilot), so one person's rows cannot move another's.
+Cases with coverage of their own, and the cohort counts (which add up every outflow), have their
+own run.
+"""
 
 import pytest
 
 from tests.scenario import Scenario
 
+# the shared runs: name -> (Scenario arguments, run arguments)
+RUNS = {
+    "coverage_2022_12": ({"coverage": "2022-12"}, {}),
+    "consent_at_2021_05_31": ({"coverage": "2021-12"}, {"reference_date": "2021-05-31"}),
+}
+CASES: dict[str, dict] = {name: {} for name in RUNS}
 
-def test_outflow_month_arithmetic_across_year_ends(tmp_path):
-    s = Scenario(tmp_path, coverage="2022-12")
+
+def case(run):
+    """Register ``define(s)`` with a shared run: it adds a case's persons and returns them."""
+    def register(define):
+        CASES[run][define.__name__] = define
+        return define
+    return register
+
+
+def _shared(run, tmp_path_factory):
+    scenario_args, run_args = RUNS[run]
+    s = Scenario(tmp_path_factory.mktemp(run), **scenario_args)
+    people = {name: define(s) for name, define in CASES[run].items()}
+    s.run(**run_args)
+    return s, people
+
+
+@pytest.fixture(scope="module")
+def coverage_2022_12(tmp_path_factory):
+    return _shared("coverage_2022_12", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def consent_at_2021_05_31(tmp_path_factory):
+    return _shared("consent_at_2021_05_31", tmp_path_factory)
+
+
+@case("coverage_2022_12")
+def year_ends(s):
     p = s.person()
     s.enrol(p, "2018-08-01", "2019-11-15", niveau=1)
     s.work(p, "2020-05", 10)      # u+6 = 2020-05
     s.work(p, "2020-11", 10)      # u+12 = 2020-11
     s.benefit(p, "2021-11-01", "2021-11-30")   # u+24 = 2021-11
-    s.run()
-    [o] = s.outflows(p)
+    return p
+
+
+def test_outflow_month_arithmetic_across_year_ends(coverage_2022_12):
+    s, people = coverage_2022_12
+    [o] = s.outflows(people["year_ends"])
     assert (o["outflow_month"], o["cohort"]) == ("2019-11", 2019)
     assert (o["status_6"], o["status_12"], o["status_24"]) == ("werk", "werk", "uitkering")
     assert o["months_werk_24"] == 2 and o["months_uitkering_24"] == 1 and o["months_geen_24"] == 21
@@ -34,28 +79,39 @@ def test_several_outflows_for_one_person(tmp_path):
     assert first["months_onderwijs_24"] == 23          # 2019-08 … 2021-06 of the window 2019-07 … 2021-06
 
 
+SUSTAINED = [(4, False), (5, True), (6, True)]
 
 
-@pytest.mark.parametrize("active, expected", [(4, False), (5, True), (6, True)])
-def test_sustained_destination_five_of_six(tmp_path, active, expected):
-    s = Scenario(tmp_path, coverage="2022-12")
-    p = s.person()
-    s.enrol(p, "2018-08-01", "2019-06-30")             # u = 2019-06; last six: 2021-01 … 2021-06
-    for month in ["2021-01", "2021-02", "2021-03", "2021-04", "2021-05", "2021-06"][:active]:
-        s.work(p, month, 20)
-    s.run()
-    [o] = s.outflows(p)
+@case("coverage_2022_12")
+def five_of_six(s):
+    people = {}
+    for active, _ in SUSTAINED:
+        p = people[active] = s.person()
+        s.enrol(p, "2018-08-01", "2019-06-30")             # u = 2019-06; last six: 2021-01 … 2021-06
+        for month in ["2021-01", "2021-02", "2021-03", "2021-04", "2021-05", "2021-06"][:active]:
+            s.work(p, month, 20)
+    return people
+
+
+@pytest.mark.parametrize("active, expected", SUSTAINED)
+def test_sustained_destination_five_of_six(coverage_2022_12, active, expected):
+    s, people = coverage_2022_12
+    [o] = s.outflows(people["five_of_six"][active])
     assert o["sustained_destination_24"] is expected
     assert o["sustained_work_24"] is expected
 
 
-def test_sustained_counts_education_for_destination_not_for_work(tmp_path):
-    s = Scenario(tmp_path, coverage="2022-12")
+@case("coverage_2022_12")
+def education_in_the_last_six(s):
     p = s.person()
     s.enrol(p, "2018-08-01", "2019-06-30")
     s.enrol(p, "2020-12-01", "2021-12-31", leerweg="BOL")   # BOL through the last six months
-    s.run()
-    [o, _later] = s.outflows(p)
+    return p
+
+
+def test_sustained_counts_education_for_destination_not_for_work(coverage_2022_12):
+    s, people = coverage_2022_12
+    [o, _later] = s.outflows(people["education_in_the_last_six"])
     assert o["sustained_destination_24"] is True and o["sustained_work_24"] is False
 
 
@@ -86,32 +142,47 @@ def test_months_beyond_the_timeline_are_onbekend(tmp_path):
     assert (o["final_6"], o["final_24"]) == (False, False)
 
 
-@pytest.mark.parametrize("consent_date, withdrawn, expected", [
+CONSENT = [
     ("2020-01-01", None, "ondersteund"),
     ("2021-06-01", None, "geen_registratie"),        # consent given after the reference date
     ("2020-01-01", "2021-03-01", "geen_registratie"),  # withdrawn before it
     ("2020-01-01", "2021-05-31", "geen_registratie"),  # withdrawn on it
     ("2020-01-01", "2021-06-01", "ondersteund"),       # withdrawn after it
     ("2021-05-31", None, "ondersteund"),               # given on it
-])
-def test_participation_type_needs_valid_consent_at_the_reference_date(tmp_path, consent_date, withdrawn, expected):
-    s = Scenario(tmp_path, coverage="2021-12")
-    p = s.person()
-    s.enrol(p, "2018-08-01", "2019-06-30", brin="25PZ")      # ROC van Amsterdam: pilot AMS
-    s.participant(p, "AMS", "ondersteund", consent_date=consent_date, withdrawn=withdrawn)
-    s.run(reference_date="2021-05-31")
-    [o] = s.outflows(p)
+]
+
+
+@case("consent_at_2021_05_31")
+def consent(s):
+    people = {}
+    for consent_date, withdrawn, _ in CONSENT:
+        p = people[consent_date, withdrawn] = s.person()
+        s.enrol(p, "2018-08-01", "2019-06-30", brin="25PZ")      # ROC van Amsterdam: pilot AMS
+        s.participant(p, "AMS", "ondersteund", consent_date=consent_date, withdrawn=withdrawn)
+    return people
+
+
+@pytest.mark.parametrize("consent_date, withdrawn, expected", CONSENT)
+def test_participation_type_needs_valid_consent_at_the_reference_date(consent_at_2021_05_31, consent_date,
+                                                                      withdrawn, expected):
+    s, people = consent_at_2021_05_31
+    [o] = s.outflows(people["consent"][consent_date, withdrawn])
     assert (o["pilot_code"], o["participation_type"]) == ("AMS", expected)
 
 
-def test_refused_consent_and_other_pilot_register(tmp_path):
-    s = Scenario(tmp_path, coverage="2021-12")
+@case("consent_at_2021_05_31")
+def refused_and_other_pilot(s):
     p, q = s.person(), s.person()
     s.enrol(p, "2018-08-01", "2019-06-30", brin="25PZ")
     s.participant(p, "AMS", "in_beeld", consent=False)
     s.enrol(q, "2018-08-01", "2019-06-30", brin="25PZ")
     s.participant(q, "IJV", "ondersteund", consent_date="2019-01-01")   # registered with another pilot
-    s.run(reference_date="2021-05-31")
+    return p, q
+
+
+def test_refused_consent_and_other_pilot_register(consent_at_2021_05_31):
+    s, people = consent_at_2021_05_31
+    p, q = people["refused_and_other_pilot"]
     assert s.outflows(p)[0]["participation_type"] == "geen_registratie"
     assert s.outflows(q)[0]["participation_type"] == "geen_registratie"
 
