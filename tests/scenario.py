@@ -149,3 +149,46 @@ class Scenario:
         key = self.key(bsn)
         rows = [r for r in self.table("marts/risk_monitor") if r["person_key"] == key]
         return rows[0] if rows else None
+
+
+class SharedRun:
+    """Rule cases that share one pipeline run (a run is slow; the rules are per person).
+
+        RUN = SharedRun(coverage="2021-12")
+
+        @RUN.case
+        def two_employers(s):             # adds the case's persons to the shared scenario
+            p = s.person(); ...; return p
+
+        @pytest.fixture(scope="module")
+        def shared(tmp_path_factory):
+            return RUN.run(tmp_path_factory.mktemp("timeline"))   # (scenario, {case name: its persons})
+
+    Only cases with the same coverage and reference date can share a run, and only assertions about
+    a case's own persons: a count over every outflow would see the other cases' persons too.
+    """
+
+    def __init__(self, reference_date: str | None = None, **scenario_args):
+        self.reference_date = reference_date
+        self.scenario_args = scenario_args
+        self.cases: dict = {}
+
+    def case(self, define):
+        """Register ``define(s)``: it adds a case's persons to the scenario and returns them."""
+        self.cases[define.__name__] = define
+        return define
+
+    def run(self, root: Path) -> tuple[Scenario, dict]:
+        s = Scenario(root, **self.scenario_args)
+        people = {name: define(s) for name, define in self.cases.items()}
+        s.run(reference_date=self.reference_date)
+        return s, people
+
+
+def one_each(s: Scenario, values, add) -> dict:
+    """A person per value, ``add(person, value)`` giving each its records: ``{value: person}``."""
+    people = {}
+    for value in values:
+        people[value] = s.person()
+        add(people[value], value)
+    return people

@@ -1,53 +1,34 @@
 """marts/outflow_outcomes and marts/cohort_outcomes, rule by rule (definitions.md, "Outflow and
 cohorts", "Outcomes after outflow", "Consent and purpose").
 
-A pipeline run is slow, so cases with the same coverage and reference date share one run, as in
-test_rules_work.py: each case (a function marked ``@case(<run>)`` above its test) adds its own
-hand-built persons to that run's scenario and returns them. The outcomes of an outflow are per
-person (and, for participation, per person and pilot), so one person's rows cannot move another's.
+A pipeline run is slow, so cases with the same coverage and reference date share one run
+(``tests/scenario.py: SharedRun``): each case (a function marked ``@<run>.case`` above its test)
+adds its own hand-built persons to that run's scenario and returns them. The outcomes of an
+outflow are per person (and, for participation, per person and pilot), so one person's rows cannot
+move another's.
 Cases with coverage of their own, and the cohort counts (which add up every outflow), have their
 own run.
 """
 
 import pytest
 
-from tests.scenario import Scenario
+from tests.scenario import Scenario, SharedRun, one_each
 
-# the shared runs: name -> (Scenario arguments, run arguments)
-RUNS = {
-    "coverage_2022_12": ({"coverage": "2022-12"}, {}),
-    "consent_at_2021_05_31": ({"coverage": "2021-12"}, {"reference_date": "2021-05-31"}),
-}
-CASES: dict[str, dict] = {name: {} for name in RUNS}
-
-
-def case(run):
-    """Register ``define(s)`` with a shared run: it adds a case's persons and returns them."""
-    def register(define):
-        CASES[run][define.__name__] = define
-        return define
-    return register
-
-
-def _shared(run, tmp_path_factory):
-    scenario_args, run_args = RUNS[run]
-    s = Scenario(tmp_path_factory.mktemp(run), **scenario_args)
-    people = {name: define(s) for name, define in CASES[run].items()}
-    s.run(**run_args)
-    return s, people
+AT_2022_12 = SharedRun(coverage="2022-12")
+CONSENT_AT_2021_05_31 = SharedRun(coverage="2021-12", reference_date="2021-05-31")
 
 
 @pytest.fixture(scope="module")
 def coverage_2022_12(tmp_path_factory):
-    return _shared("coverage_2022_12", tmp_path_factory)
+    return AT_2022_12.run(tmp_path_factory.mktemp("coverage_2022_12"))
 
 
 @pytest.fixture(scope="module")
 def consent_at_2021_05_31(tmp_path_factory):
-    return _shared("consent_at_2021_05_31", tmp_path_factory)
+    return CONSENT_AT_2021_05_31.run(tmp_path_factory.mktemp("consent"))
 
 
-@case("coverage_2022_12")
+@AT_2022_12.case
 def year_ends(s):
     p = s.person()
     s.enrol(p, "2018-08-01", "2019-11-15", niveau=1)
@@ -82,15 +63,13 @@ def test_several_outflows_for_one_person(tmp_path):
 SUSTAINED = [(4, False), (5, True), (6, True)]
 
 
-@case("coverage_2022_12")
+@AT_2022_12.case
 def five_of_six(s):
-    people = {}
-    for active, _ in SUSTAINED:
-        p = people[active] = s.person()
+    def add(p, active):
         s.enrol(p, "2018-08-01", "2019-06-30")             # u = 2019-06; last six: 2021-01 … 2021-06
         for month in ["2021-01", "2021-02", "2021-03", "2021-04", "2021-05", "2021-06"][:active]:
             s.work(p, month, 20)
-    return people
+    return one_each(s, [active for active, _ in SUSTAINED], add)
 
 
 @pytest.mark.parametrize("active, expected", SUSTAINED)
@@ -101,7 +80,7 @@ def test_sustained_destination_five_of_six(coverage_2022_12, active, expected):
     assert o["sustained_work_24"] is expected
 
 
-@case("coverage_2022_12")
+@AT_2022_12.case
 def education_in_the_last_six(s):
     p = s.person()
     s.enrol(p, "2018-08-01", "2019-06-30")
@@ -152,14 +131,12 @@ CONSENT = [
 ]
 
 
-@case("consent_at_2021_05_31")
+@CONSENT_AT_2021_05_31.case
 def consent(s):
-    people = {}
-    for consent_date, withdrawn, _ in CONSENT:
-        p = people[consent_date, withdrawn] = s.person()
+    def add(p, dates):
         s.enrol(p, "2018-08-01", "2019-06-30", brin="25PZ")      # ROC van Amsterdam: pilot AMS
-        s.participant(p, "AMS", "ondersteund", consent_date=consent_date, withdrawn=withdrawn)
-    return people
+        s.participant(p, "AMS", "ondersteund", consent_date=dates[0], withdrawn=dates[1])
+    return one_each(s, [(consent_date, withdrawn) for consent_date, withdrawn, _ in CONSENT], add)
 
 
 @pytest.mark.parametrize("consent_date, withdrawn, expected", CONSENT)
@@ -170,7 +147,7 @@ def test_participation_type_needs_valid_consent_at_the_reference_date(consent_at
     assert (o["pilot_code"], o["participation_type"]) == ("AMS", expected)
 
 
-@case("consent_at_2021_05_31")
+@CONSENT_AT_2021_05_31.case
 def refused_and_other_pilot(s):
     p, q = s.person(), s.person()
     s.enrol(p, "2018-08-01", "2019-06-30", brin="25PZ")

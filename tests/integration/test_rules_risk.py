@@ -1,33 +1,24 @@
 """marts/risk_monitor at its boundaries (definitions.md, "The 16–27 risk monitor").
 Coverage 2021-06 for both sources, so R = 2021-06 and its last day is 2021-06-30.
 
-A pipeline run is slow, so the cases share one run, as in test_rules_work.py: each case (the
-function marked ``@case`` above its test) adds its own hand-built persons to the module's scenario
-and returns them; the risk monitor is per person, so one person's rows cannot move another's.
+A pipeline run is slow, so the cases share one run (``tests/scenario.py: SharedRun``): each case
+(the function marked ``@case`` above its test) adds its own hand-built persons to the module's
+scenario and returns them; the risk monitor is per person, so one person's rows cannot move another's.
 """
 
 import pytest
 
-from tests.scenario import Scenario
+from tests.scenario import SharedRun, one_each
 
 R = "2021-06"
-
-CASES = {}
-
-
-def case(define):
-    """Register ``define(s)``: it adds a case's persons to the shared scenario and returns them."""
-    CASES[define.__name__] = define
-    return define
+RUN = SharedRun(coverage=R)
+case = RUN.case
 
 
 @pytest.fixture(scope="module")
 def risk(tmp_path_factory):
-    """One run for every case: (scenario, {case name: what its ``define`` returned})."""
-    s = Scenario(tmp_path_factory.mktemp("risk"), coverage=R)
-    people = {name: define(s) for name, define in CASES.items()}
-    s.run()
-    return s, people
+    """One run for every case: (scenario, {case name: its persons})."""
+    return RUN.run(tmp_path_factory.mktemp("risk"))
 
 
 AGES = [
@@ -40,11 +31,8 @@ AGES = [
 
 @case
 def population_age_boundaries(s):
-    people = {}
-    for birth, _, _ in AGES:
-        p = people[birth] = s.person()
-        s.enrol(p, "2019-08-01", "2020-06-30", birth=birth)
-    return people
+    return one_each(s, [birth for birth, _, _ in AGES],
+                    lambda p, birth: s.enrol(p, "2019-08-01", "2020-06-30", birth=birth))
 
 
 @pytest.mark.parametrize("birth, age, in_population", AGES)
@@ -99,11 +87,7 @@ NEET = [
 
 @case
 def neet_months(s):
-    people = {}
-    for enrolled_until, _, _ in NEET:
-        p = people[enrolled_until] = s.person()
-        s.enrol(p, "2019-08-01", enrolled_until)
-    return people
+    return one_each(s, [until for until, _, _ in NEET], lambda p, until: s.enrol(p, "2019-08-01", until))
 
 
 @pytest.mark.parametrize("enrolled_until, neet_months, neet_3m", NEET)
@@ -130,11 +114,8 @@ VSV = [("1998-06-10", False), ("1998-07-10", True)]   # 23 vs 22 at R
 
 @case
 def vsv_age(s):
-    people = {}
-    for birth, _ in VSV:
-        p = people[birth] = s.person()
-        s.enrol(p, "2016-08-01", "2017-06-30", niveau=1, birth=birth)
-    return people
+    return one_each(s, [birth for birth, _ in VSV],
+                    lambda p, birth: s.enrol(p, "2016-08-01", "2017-06-30", niveau=1, birth=birth))
 
 
 @pytest.mark.parametrize("birth, vsv", VSV)
@@ -180,12 +161,10 @@ JOB_LOSS = [("2020-12", True), ("2021-05", True), ("2020-11", False)]
 
 @case
 def job_loss_lookback(s):
-    people = {}
-    for work_month, _ in JOB_LOSS:
-        p = people[work_month] = s.person()
+    def add(p, work_month):
         s.enrol(p, "2018-08-01", "2020-06-30", niveau=2, diploma=True)
         s.work(p, work_month, 20)
-    return people
+    return one_each(s, [work_month for work_month, _ in JOB_LOSS], add)
 
 
 @pytest.mark.parametrize("work_month, expected", JOB_LOSS)

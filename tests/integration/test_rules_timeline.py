@@ -1,33 +1,25 @@
 """core/person_month: one rule, one test, each with its expected value worked out here (definitions.md,
 "Months and observation").
 
-A pipeline run is slow, so the cases with coverage 2021-12 share one run, as in test_rules_work.py:
-each case (the function marked ``@case`` above its test) adds its own hand-built persons to the
-module's scenario and returns them. Every rule here is per person, or per person, employer and
+A pipeline run is slow, so the cases with coverage 2021-12 share one run (``tests/scenario.py:
+SharedRun``): each case (the function marked ``@case`` above its test) adds its own hand-built
+persons to the module's scenario and returns them. Every rule here is per person, or per person, employer and
 month, so one person's rows cannot move another's. The case that needs other coverage months has a
 run of its own.
 """
 
 import pytest
 
-from tests.scenario import Scenario
+from tests.scenario import Scenario, SharedRun
 
-CASES = {}
-
-
-def case(define):
-    """Register ``define(s)``: it adds a case's persons to the shared scenario and returns them."""
-    CASES[define.__name__] = define
-    return define
+RUN = SharedRun(coverage="2021-12")
+case = RUN.case
 
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory):
-    """One run for every case: (scenario, {case name: what its ``define`` returned})."""
-    s = Scenario(tmp_path_factory.mktemp("timeline"), coverage="2021-12")
-    people = {name: define(s) for name, define in CASES.items()}
-    s.run()
-    return s, people
+    """One run for every case: (scenario, {case name: its persons})."""
+    return RUN.run(tmp_path_factory.mktemp("timeline"))
 
 
 def _employment_months(s, p) -> dict[str, dict]:
