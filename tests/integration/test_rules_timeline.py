@@ -115,6 +115,7 @@ def test_two_employers_add_up_and_zero_hours_is_not_work(shared):
     assert s.timeline(p)["2020-09"]["hours"] == 5.5 and s.status(p, "2020-09") == "werk"
     assert s.timeline(q)["2020-09"]["employed"] is False and s.status(q, "2020-09") == "geen"
     assert _employment_months(s, p)["2020-09"]["employers"] == 2
+    assert _employment_months(s, q)["2020-09"]["employers"] == 0     # employers with hours > 0
 
 
 @case
