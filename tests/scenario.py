@@ -175,6 +175,8 @@ class SharedRun:
 
     def case(self, define):
         """Register ``define(s)``: it adds a case's persons to the scenario and returns them."""
+        # a second case of the same name would replace the first, and its test read the wrong persons
+        assert define.__name__ not in self.cases, f"two cases named {define.__name__}"
         self.cases[define.__name__] = define
         return define
 

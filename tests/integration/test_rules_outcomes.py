@@ -5,9 +5,8 @@ A pipeline run is slow, so cases with the same coverage and reference date share
 (``tests/scenario.py: SharedRun``): each case (a function marked ``@<run>.case`` above its test)
 adds its own hand-built persons to that run's scenario and returns them. The outcomes of an
 outflow are per person (and, for participation, per person and pilot), so one person's rows cannot
-move another's.
-Cases with coverage of their own, and the cohort counts (which add up every outflow), have their
-own run.
+move another's. Cases with coverage of their own, and the cohort counts (which add up every
+outflow), have their own run.
 """
 
 import pytest

@@ -3,9 +3,9 @@
 
 A pipeline run is slow, so the cases with coverage 2021-12 share one run (``tests/scenario.py:
 SharedRun``): each case (the function marked ``@case`` above its test) adds its own hand-built
-persons to the module's scenario and returns them. Every rule here is per person, or per person, employer and
-month, so one person's rows cannot move another's. The case that needs other coverage months has a
-run of its own.
+persons to the module's scenario and returns them. Every rule here is per person, or per person,
+employer and month, so one person's rows cannot move another's. The case that needs other coverage
+months has a run of its own.
 """
 
 import pytest
