@@ -208,3 +208,19 @@ def test_risk_score_and_level(risk):
     assert row["zonder_startkwalificatie"] and row["op_uitkering"] and row["baanverlies_6m"]
     assert row["neet_3m"] is False                    # April … June are uitkering, not geen
     assert row["risk_score"] == 3 and row["risk_level"] == "hoog"
+
+
+@case
+def one_flag(s):
+    p = s.person()
+    s.enrol(p, "2018-08-01", "2020-06-30", niveau=2, diploma=True)   # a startkwalificatie
+    s.benefit(p, "2021-06-01")                                        # op uitkering at R, nothing else
+    return p
+
+
+def test_one_flag_is_verhoogd(risk):
+    s, people = risk
+    row = s.risk(people["one_flag"])
+    assert (row["zonder_startkwalificatie"], row["neet_3m"], row["op_uitkering"], row["baanverlies_6m"]) == (
+        False, False, True, False)
+    assert row["risk_score"] == 1 and row["risk_level"] == "verhoogd"
