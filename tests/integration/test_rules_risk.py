@@ -78,6 +78,37 @@ def test_latest_municipality_tie_goes_to_later_delivery_then_higher_brin(risk):
     assert persons[0]["municipality_code"] == "GM9999"
 
 
+# Same start and the same delivery (one file): the higher brin decides, then the higher
+# inschrijving_id (text: compared as text). Each tie both ways round, so the winner's municipality,
+# not the order of the rows in the file, decides who is in the population. The ids are the case's
+# own: (brin, inschrijving_id) is a record key, and a shared id would restate another person's row.
+TIES = {
+    "higher_brin_outside": [("25PZ", "TIE1", "GM0363"), ("30ME", "TIE1", "GM9999")],
+    "higher_brin_inside": [("25PZ", "TIE2", "GM9999"), ("30ME", "TIE2", "GM0363")],
+    "higher_id_outside": [("25PZ", "TIE3-A", "GM0363"), ("25PZ", "TIE3-B", "GM9999")],
+    "higher_id_inside": [("25PZ", "TIE4-B", "GM0363"), ("25PZ", "TIE4-A", "GM9999")],
+}
+
+
+@case
+def latest_municipality_same_delivery(s):
+    def add(p, enrolments):
+        for brin, enrolment_id, gemeente in enrolments:
+            s.enrol(p, "2019-08-01", "2020-06-30", gemeente=gemeente, brin=brin, enrolment_id=enrolment_id,
+                    delivery="2020-08-31")
+    return one_each(s, list(TIES), lambda p, name: add(p, TIES[name]))
+
+
+@pytest.mark.parametrize("name", list(TIES))
+def test_latest_municipality_tie_in_one_delivery_goes_to_higher_brin_then_higher_enrolment_id(risk, name):
+    s, people = risk
+    p = people["latest_municipality_same_delivery"][name]
+    expected = "GM9999" if name.endswith("outside") else "GM0363"
+    persons = [r for r in s.table("core/persons") if r["person_key"] == s.key(p)]
+    assert persons[0]["municipality_code"] == expected
+    assert (s.risk(p) is None) is name.endswith("outside")
+
+
 NEET = [
     ("2021-03-31", 3, True),       # geen in April, May, June
     ("2021-04-30", 2, False),      # geen in May, June
