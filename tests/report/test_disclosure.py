@@ -68,20 +68,51 @@ def solved_once():
         yield
 
 
+def _drawing(drawn: dict, report: list):
+    """A stand-in for charts._svg that keeps what a chart draws, read from matplotlib's own artists
+    before they become SVG (the SVG draws its text as paths): ``drawn[(report[0], table id)] =
+    (texts, bars)``."""
+    original = charts._svg
+
+    def keep(fig, salt):
+        ax = fig.axes[0]
+        drawn[(report[0], salt)] = ([t.get_text() for t in ax.texts],
+                                    [p for p in ax.patches if isinstance(p, Rectangle)])
+        return original(fig, salt)
+    return keep
+
+
 @pytest.fixture(scope="module")
-def publiek_reports(warehouse, tmp_path_factory, solved_once) -> dict:
+def publiek_charts() -> dict:
+    """What the charts of :func:`publiek_reports` drew, per (report, table id), and each table's chart
+    kind (filled by that fixture)."""
+    return {"drawn": {}, "kinds": {}}
+
+
+@pytest.fixture(scope="module")
+def publiek_reports(warehouse, tmp_path_factory, solved_once, publiek_charts) -> dict:
     """Every publiek report, written by write_report. A table equal to one drawn before (pickled
     byte for byte: 571 of the 1 156 tables here) gets that chart again, as drawing it would give the
-    same SVG (tests/report/test_report_numbers.py: test_same_warehouse_same_bytes); the charts
-    themselves are checked by test_charts_draw_only_what_their_tables_show, which draws its own."""
+    same SVG (tests/report/test_report_numbers.py: test_same_warehouse_same_bytes); what each chart
+    drew is kept for test_charts_of_every_publiek_report_draw_only_what_their_tables_show (a chart
+    reused from an earlier report is checked against that report's table, which is the same)."""
     out = tmp_path_factory.mktemp("publiek")
     reports = {}
-    chart_once = _once(charts.chart_svg, lambda table: hashlib.sha256(pickle.dumps(table)).digest())
+    kinds = publiek_charts["kinds"]
+    current = [None]
+
+    def chart(table):
+        kinds[table.id] = table.chart
+        return charts.chart_svg(table)
+
+    chart_once = _once(chart, lambda table: hashlib.sha256(pickle.dumps(table)).digest())
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(html, "chart_svg", chart_once)
+        patch.setattr(charts, "_svg", _drawing(publiek_charts["drawn"], current))
         for region, pilot in _selections(warehouse):
             for pool in (None, 2):
                 name = f"{region or pilot or 'alle'}{'-pool2' if pool else ''}"
+                current[0] = name
                 reports[name] = write_report(warehouse, out, "publiek", rmc_region=region, pilot=pilot,
                                              pool_cohorts=pool)
     return reports
@@ -166,25 +197,13 @@ def test_the_published_pattern_is_solved_to_the_full_gap(pilot_report):
     assert all(f.gap <= suppression.MIP_GAP + 1e-6 for f in searched), [(f.name, f.gap) for f in searched]
 
 
-def test_charts_draw_only_what_their_tables_show(pilot_report, monkeypatch):
-    """A chart is drawn from its table after disclosure control: every bar it draws (a share, or a
-    count for the bar charts) and every number it writes is one the table shows, so no suppressed
-    count or share reaches a chart. Read from matplotlib's own artists before they become SVG (the
-    SVG draws its text as paths); the grey 'onderdrukt' segment is the rest of a 100 % bar, known
-    from the shown shares. The area chart writes no numbers and is not read here."""
-    report = pilot_report
-    drawn: dict[str, tuple[list[str], list[Rectangle]]] = {}
-    original = charts._svg
-
-    def keep(fig, salt):
-        ax = fig.axes[0]
-        drawn[salt] = ([t.get_text() for t in ax.texts], [p for p in ax.patches if isinstance(p, Rectangle)])
-        return original(fig, salt)
-
-    monkeypatch.setattr(charts, "_svg", keep)
-    tables = parse_tables(render(report))
-    kinds = {t.id: t.chart for t in report.tables()}
-    checked = 0
+def _check_charts(drawn: dict, tables: dict, kinds: dict) -> tuple[int, bool]:
+    """Every bar a chart draws (a share, or a count for the bar charts) and every number it writes
+    is one its table shows, so no suppressed count or share reaches a chart; the grey 'onderdrukt'
+    segment is the rest of a 100 % bar, known from the shown shares. The area chart writes no
+    numbers and is not read. ``drawn``: table id → (texts, bars); ``tables``: the page's tables
+    (helpers.parse_tables). Returns the bars checked and whether a suppressed segment was drawn."""
+    checked, suppressed = 0, False
     for table_id, (labels, bars) in drawn.items():
         if kinds[table_id] == "area":
             continue
@@ -197,7 +216,10 @@ def test_charts_draw_only_what_their_tables_show(pilot_report, monkeypatch):
             elif label not in ("<10", "onderdrukt (<10)"):
                 assert parse_number(label) in counts, (table_id, label, counts)
         for bar in bars:
-            if same_color(bar.get_facecolor(), charts.SUPPRESSED_COLOUR) or bar.get_width() == 0:
+            if same_color(bar.get_facecolor(), charts.SUPPRESSED_COLOUR):
+                suppressed = True
+                continue
+            if bar.get_width() == 0:
                 continue
             if kinds[table_id] == "bars":
                 assert bar.get_width() in counts, (table_id, bar.get_width(), counts)
@@ -205,8 +227,34 @@ def test_charts_draw_only_what_their_tables_show(pilot_report, monkeypatch):
                 assert any(abs(bar.get_width() * 100 - p) <= 0.05 + 1e-9 for p in shares), (
                     table_id, bar.get_width(), shares)
             checked += 1
-    assert checked > 100 and any(same_color(b.get_facecolor(), charts.SUPPRESSED_COLOUR)
-                                 for _, bars in drawn.values() for b in bars), "nothing suppressed was charted"
+    return checked, suppressed
+
+
+def test_charts_draw_only_what_their_tables_show(pilot_report, monkeypatch):
+    """A chart is drawn from its table after disclosure control (_check_charts), on the pilot's
+    report drawn here, without reusing any chart."""
+    report = pilot_report
+    drawn: dict = {}
+    monkeypatch.setattr(charts, "_svg", _drawing(drawn, ["pilot"]))
+    tables = parse_tables(render(report))
+    kinds = {t.id: t.chart for t in report.tables()}
+    checked, suppressed = _check_charts({table_id: v for (_, table_id), v in drawn.items()}, tables, kinds)
+    assert checked > 100 and suppressed, "nothing suppressed was charted"
+
+
+def test_charts_of_every_publiek_report_draw_only_what_their_tables_show(publiek_reports, publiek_charts):
+    """The same check on every chart of every publiek report (a chart is a way out for a
+    suppressed figure too), each against the table on its own report's page."""
+    by_report: dict[str, dict] = {}
+    for (name, table_id), v in publiek_charts["drawn"].items():
+        by_report.setdefault(name, {})[table_id] = v
+    assert by_report.keys() <= publiek_reports.keys() and len(by_report) > len(publiek_reports) / 2
+    checked, suppressed = 0, False
+    for name, drawn in by_report.items():
+        tables = parse_tables(publiek_reports[name]["html"].read_text(encoding="utf-8"))
+        n, s = _check_charts(drawn, tables, publiek_charts["kinds"])
+        checked, suppressed = checked + n, suppressed or s
+    assert checked > 1000 and suppressed, (checked, suppressed)
 
 
 def test_shares_only_next_to_shown_count_and_denominator(publiek_reports):
