@@ -77,8 +77,8 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 # The units that take minutes go first (scripts/test.sh turns off xdist's ordering by number of
-# tests), so the short files fill the end of both workers instead of one worker waiting for the
-# other's last long unit.
+# tests), so the short files fill the end of every worker instead of the others waiting for one
+# worker's last long unit.
 LONGEST_FIRST = ("tests/report/", "tests/stack/", "tests/reliability/", "tests/airflow/", "tests/install/",
                  "tests/equivalence/")
 
