@@ -4,10 +4,10 @@ every pipeline run the suite committed.
     bash scripts/test.sh                       # or any pytest run; pytest keeps its last 3 base folders
     .venv/bin/python bench/suite_quality_time.py /tmp/pytest-of-$USER/pytest-N
 
-Every committed run leaves ``_meta/quality/runs/<run_id>.json`` (seconds per suite validation) and
-``_meta/logs/<run_id>.log`` (the line ``quality: N suite validations, data docs in Xs, GX total Ys``)
-in its warehouse; pytest's ``<name>current`` links point at folders counted already, so files are
-counted once by their real path. A run's first validation in a fresh process also pays GX's import
+Every committed run leaves ``_meta/quality/runs/<run_id>.json`` in its warehouse: seconds per suite
+validation, and the seconds its Data Docs took (``data_docs_seconds``; a run written before that
+field existed counts 0 there). pytest's ``<name>current`` links point at folders counted already, so
+files are counted once by their real path. A run's first validation in a fresh process also pays GX's import
 and context (~4 s): those are counted apart, as "cold". Runs that failed or changed nothing leave no
 record and are not counted. The figures are wall seconds inside the runs' processes, so under a
 loaded machine they include waiting for a core.
@@ -17,31 +17,24 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
-QUALITY_LINE = re.compile(r"quality: (\d+) suite validations, data docs in ([\d.]+)s, GX total ([\d.]+)s")
 COLD_SECONDS = 2.0   # a first validation slower than this imported GX in its own process
 
 
 def main(base: Path) -> dict:
     runs = {os.path.realpath(p) for p in base.glob("**/_meta/quality/runs/*.json")}
-    logs = {os.path.realpath(p) for p in base.glob("**/_meta/logs/*.log")}
-    validating, validations, cold = 0.0, 0, []
+    validating, validations, docs, cold = 0.0, 0, 0.0, []
     for path in runs:
-        suites = json.loads(Path(path).read_text(encoding="utf-8"))["suites"]
+        summary = json.loads(Path(path).read_text(encoding="utf-8"))
+        suites = summary["suites"]
         validating += sum(s["seconds"] for s in suites)
         validations += len(suites)
+        docs += summary.get("data_docs_seconds", 0.0)
         if suites and suites[0]["seconds"] > COLD_SECONDS:
             cold.append(suites[0]["seconds"])
-    docs = total = 0.0
-    for path in logs:
-        for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
-            found = QUALITY_LINE.search(line)
-            if found:
-                docs += float(found.group(2))
-                total += float(found.group(3))
+    total = validating + docs
     result = {"runs": len(runs), "validations": validations, "validation_s": round(validating, 1),
               "data_docs_s": round(docs, 1), "gx_total_s": round(total, 1),
               "cold_first_validations": len(cold), "cold_first_validation_s": round(sum(cold), 1),

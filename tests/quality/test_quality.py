@@ -232,6 +232,7 @@ def test_gx_context_is_built_once_per_process_and_each_run_keeps_its_own_results
         assert on_disk == validated, warehouse       # nothing of the other run's results
         raw = next(s for s in results["suites"] if s["suite"] == "raw_onderwijs")
         assert raw["batches"] == 1
+        assert results["data_docs_seconds"] > 0      # each run's own Data Docs time (bench/suite_quality_time.py)
         html = (warehouse / "_meta/quality/data_docs/index.html").read_text(encoding="utf-8")
         assert "raw_onderwijs" in html
     assert load_of(second, "onderwijs_25PZ_20200315.csv")["rows_loaded"] == 30
