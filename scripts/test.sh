@@ -9,10 +9,7 @@ bash scripts/install_browser.sh     # Debian's chromium for the report's browser
 bash scripts/install_services.sh    # PostgreSQL, redis-server and the `stack` extra for tests/stack (idempotent)
 mkdir -p artifacts
 set +e
-# three xdist workers on two cores: with two, the cores idled 11 % of the run (tests waiting on the
-# stack's scheduler, on subprocesses, on the browser); three kept them 97 % busy, 20 min 53 s ->
-# 18 min 17 s in the same hour (docs/performance.md, "Test suite", session 14)
-.venv/bin/python -m pytest -n 3 --dist loadfile --no-loadscope-reorder -p no:cacheprovider --durations=30 "$@"
+.venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -p no:cacheprovider --durations=30 "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then
